@@ -1,0 +1,43 @@
+"""What the asset catalog shows: small thumbnails, tables and a clear failure for bad input."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+from dagster import Failure, MetadataValue, TableColumn, TableRecord, TableSchema
+from PIL import Image
+
+from film_assets.domain.project_ids import InvalidProjectId, validate_project_id
+
+THUMBNAIL_SIZE = (128, 72)
+MAX_THUMBNAILS = 12  # they live in the event log: keep it to a few KB each
+
+
+def project_of(context) -> str:
+    """The partition key, refused with a clear message if someone added a bad one by hand."""
+    try:
+        return validate_project_id(context.partition_key)
+    except InvalidProjectId as error:
+        raise Failure(description=str(error)) from error
+
+
+def thumbnails_markdown(images: list[tuple[str, Image.Image]]) -> MetadataValue:
+    """Dagster has no image metadata type: inline data-URI JPEGs in markdown show as thumbnails."""
+    cells = []
+    for code, image in images[:MAX_THUMBNAILS]:
+        thumb = image.copy()
+        thumb.thumbnail(THUMBNAIL_SIZE)
+        buffer = io.BytesIO()
+        thumb.convert("RGB").save(buffer, format="JPEG", quality=60, optimize=True)
+        data = base64.b64encode(buffer.getvalue()).decode()
+        cells.append(f"![{code}](data:image/jpeg;base64,{data}) `{code}`")
+    more = f"\n\n…and {len(images) - MAX_THUMBNAILS} more" if len(images) > MAX_THUMBNAILS else ""
+    return MetadataValue.md("\n".join(cells) + more)
+
+
+def table(rows: list[dict], columns: dict[str, str]) -> MetadataValue:
+    """A catalog table: columns maps name -> Dagster column type (string, int, float)."""
+    schema = TableSchema(columns=[TableColumn(name, kind) for name, kind in columns.items()])
+    records = [TableRecord({name: row[name] for name in columns}) for row in rows]
+    return MetadataValue.table(records=records, schema=schema)

@@ -1,0 +1,52 @@
+"""Delivery: the final cut (MP4), its subtitles (SRT) and its editorial timeline (OTIO)."""
+
+from contextlib import ExitStack
+
+import pandas as pd
+from dagster import AssetExecutionContext, MetadataValue, Output, asset
+
+from film_assets.assets.catalog import project_of
+from film_assets.domain.shots import dialogue_line_count, shots_from_frame
+from film_assets.domain.subtitles import build_cues, format_srt
+from film_assets.domain.timeline import build_timeline, timeline_to_json
+from film_assets.domain.video import assemble_cut
+from film_assets.domain.frame_rate import frame_rate
+from film_assets.partitions import projects
+from resources.media_store import MediaStore, media_key
+
+GROUP = "delivery"
+
+
+@asset(partitions_def=projects, group_name=GROUP, code_version="1",
+       description="The film: H.264 High yuv420p MP4 with faststart and AAC 48 kHz stereo, an SRT with one "
+                   "cue per dialogue line, and an OpenTimelineIO timeline with one clip per shot.")
+def final_cut(context: AssetExecutionContext, shot_list: pd.DataFrame, shot_clips: dict, scenes: dict,
+              media_store: MediaStore) -> Output[dict]:
+    project = project_of(context)
+    shots = shots_from_frame(shot_list)
+    fps = frame_rate(shots[0].fps)
+    frames = sum(shot.duration_frames for shot in shots)
+    duration = float(frames / fps)
+    keys = {name: media_key(project, "final_cut", name)
+            for name in ("final_cut.mp4", "final_cut.srt", "timeline.otio")}
+    with ExitStack() as stack:
+        segments = [stack.enter_context(media_store.reading(shot_clips[shot.code]["key"])) for shot in shots]
+        output = stack.enter_context(media_store.writing(keys["final_cut.mp4"]))
+        assemble_cut(segments, output, duration)
+    cues = build_cues(shots)
+    media_store.put_bytes(keys["final_cut.srt"], format_srt(cues).encode("utf-8"))
+    title = scenes["screenplay"]["title_page"].get("title") or project
+    timeline = build_timeline(title, shots, fps, {s.code: media_store.uri(shot_clips[s.code]["key"]) for s in shots},
+                              media_store.uri(keys["final_cut.mp4"]))
+    media_store.put_bytes(keys["timeline.otio"], timeline_to_json(timeline).encode("utf-8"))
+    value = {"video": keys["final_cut.mp4"], "subtitles": keys["final_cut.srt"], "timeline": keys["timeline.otio"],
+             "duration_s": round(duration, 6), "frames": frames, "shots": len(shots),
+             "dialogue_lines": dialogue_line_count(shots), "subtitle_cues": len(cues),
+             "shot_clips": {s.code: shot_clips[s.code]["key"] for s in shots}}
+    return Output(value, metadata={
+        "duration_s": round(duration, 3), "frames": frames, "shots": len(shots), "subtitle_cues": len(cues),
+        "frame_size": f"{shots[0].width}x{shots[0].height}", "fps": float(fps),
+        "video": MetadataValue.path(media_store.uri(keys["final_cut.mp4"])),
+        "subtitles": MetadataValue.path(media_store.uri(keys["final_cut.srt"])),
+        "timeline": MetadataValue.path(media_store.uri(keys["timeline.otio"])),
+    })

@@ -1,0 +1,89 @@
+"""The picture: one keyframe per shot, then each shot's camera move encoded as its own segment."""
+
+import hashlib
+import io
+import time
+
+import pandas as pd
+from dagster import AssetExecutionContext, MetadataValue, Output, asset
+
+from film_assets.assets.catalog import project_of, table, thumbnails_markdown
+from film_assets.domain.shots import shots_from_frame
+from film_assets.domain.video import VideoSettings, encode_shot_clip
+from film_assets.partitions import projects
+from resources.media_store import MediaStore, media_key
+from resources.renderer import Renderer
+
+GROUP = "picture"
+PROGRESS_EVERY_S = 5.0
+
+
+class _Progress:
+    """Logs 'n/total' at most every few seconds, and always the last one."""
+
+    def __init__(self, context: AssetExecutionContext, what: str, total: int):
+        self.context, self.what, self.total, self.last = context, what, total, 0.0
+
+    def __call__(self, done: int, code: str) -> None:
+        now = time.monotonic()
+        if done == self.total or now - self.last >= PROGRESS_EVERY_S:
+            self.context.log.info(f"{self.what}: {done}/{self.total} shots ({code})")
+            self.last = now
+
+
+@asset(partitions_def=projects, group_name=GROUP, code_version="1",
+       description="One keyframe image per shot from the Renderer resource, with the parameters that made it.")
+def keyframes(context: AssetExecutionContext, shot_list: pd.DataFrame, media_store: MediaStore,
+              renderer: Renderer) -> Output[dict]:
+    project = project_of(context)
+    shots = shots_from_frame(shot_list)
+    width, height = (shots[0].width, shots[0].height) if shots else (1280, 720)
+    manifest, thumbs, progress = {}, [], _Progress(context, "keyframes", len(shots))
+    started = time.perf_counter()
+    for done, rendered in enumerate(renderer.render(shots, width, height), start=1):
+        buffer = io.BytesIO()
+        rendered.image.save(buffer, format="PNG")
+        data = buffer.getvalue()
+        key = media_store.put_bytes(media_key(project, "keyframes", f"{rendered.code}.png"), data)
+        band = rendered.picture_band or (0, height)
+        manifest[rendered.code] = {"key": key, "render_key": rendered.render_key, "picture_band": list(band),
+                                   "sha256": hashlib.sha256(data).hexdigest(), **rendered.parameters}
+        thumbs.append((rendered.code, rendered.image))
+        progress(done, rendered.code)
+    rows = [{"code": code, "render_key": entry["render_key"], "seed": entry["seed"], "prompt": entry["prompt"][:120]}
+            for code, entry in manifest.items()]
+    return Output(manifest, metadata={
+        "shots": len(manifest), "renderer": f"{renderer.name} v{renderer.version}",
+        "frame_size": f"{width}x{height}", "render_seconds": round(time.perf_counter() - started, 3),
+        "thumbnails": thumbnails_markdown(thumbs),
+        "keyframe_table": table(rows, {"code": "string", "render_key": "string", "seed": "int", "prompt": "string"}),
+    })
+
+
+@asset(partitions_def=projects, group_name=GROUP, code_version="1",
+       description="Each shot's camera move (push-in, pull-out, pan) over its keyframe at the project's fps, "
+                   "encoded as its own H.264 segment.")
+def shot_clips(context: AssetExecutionContext, shot_list: pd.DataFrame, keyframes: dict,
+               media_store: MediaStore) -> Output[dict]:
+    project = project_of(context)
+    shots = shots_from_frame(shot_list)
+    manifest, progress = {}, _Progress(context, "shot_clips", len(shots))
+    started = time.perf_counter()
+    for done, shot in enumerate(shots, start=1):
+        settings = VideoSettings(shot.width, shot.height, shot.fps)
+        key = media_key(project, "shot_clips", f"{shot.code}.mp4")
+        keyframe_entry = keyframes[shot.code]
+        top, bottom = keyframe_entry.get("picture_band", (0, shot.height))
+        with media_store.reading(keyframe_entry["key"]) as keyframe, media_store.writing(key) as output:
+            encode_shot_clip(keyframe, shot.camera_move, shot.duration_frames, output, settings, top, bottom)
+        manifest[shot.code] = {"key": key, "frames": shot.duration_frames, "camera_move": shot.camera_move,
+                               "keyframe_render_key": keyframes[shot.code]["render_key"]}
+        progress(done, shot.code)
+    total_frames = sum(entry["frames"] for entry in manifest.values())
+    seconds = time.perf_counter() - started
+    return Output(manifest, metadata={
+        "shots": len(manifest), "frames": total_frames, "fps": shots[0].fps if shots else 0,
+        "encode_seconds": round(seconds, 3), "encode_fps": round(total_frames / seconds, 1) if seconds else 0,
+        "camera_moves": MetadataValue.json({move: sum(1 for s in shots if s.camera_move == move)
+                                            for move in sorted({s.camera_move for s in shots})}),
+    })

@@ -1,0 +1,73 @@
+"""From the submitted text to the shot list: screenplay, scenes, shot_list."""
+
+import hashlib
+
+import pandas as pd
+from dagster import AssetExecutionContext, Failure, Output, asset
+
+from film_assets.assets.catalog import project_of, table
+from film_assets.domain.fountain import FountainError, Screenplay, parse_fountain
+from film_assets.domain.project_settings import ProjectSettings
+from film_assets.domain.shots import break_down_shots, dialogue_line_count, shots_to_frame
+from film_assets.partitions import projects
+from film_assets.submission import load_submission
+from resources.media_store import MediaStore
+
+GROUP = "script"
+
+
+@asset(partitions_def=projects, group_name=GROUP, code_version="1",
+       description="The submitted Fountain screenplay as stored, with the project's delivery settings.")
+def screenplay(context: AssetExecutionContext, media_store: MediaStore) -> Output[dict]:
+    project = project_of(context)
+    try:
+        text, source_name, settings = load_submission(media_store, project)
+    except FileNotFoundError as error:
+        raise Failure(description=str(error)) from error
+    try:
+        parsed = parse_fountain(text, source_name)
+    except FountainError as error:
+        raise Failure(description=f"screenplay rejected: {error}") from error
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    value = {"source_name": source_name, "text": text, "sha256": digest, "settings": settings.to_dict()}
+    return Output(value, metadata={
+        "title": parsed.title, "source_name": source_name, "lines": text.count("\n") + 1,
+        "bytes": len(text.encode()), "sha256": digest,
+        "frame_size": f"{settings.width}x{settings.height}", "fps": settings.fps,
+    })
+
+
+@asset(partitions_def=projects, group_name=GROUP, code_version="1",
+       description="The parsed screenplay: title page, scenes with their elements, characters, notes.")
+def scenes(context: AssetExecutionContext, screenplay: dict) -> Output[dict]:
+    project_of(context)
+    parsed = parse_fountain(screenplay["text"], screenplay["source_name"])
+    document = {"screenplay": parsed.to_dict(), "settings": screenplay["settings"]}
+    rows = [{"scene": s.index + 1, "number": s.number or "", "heading": s.heading, "line": s.line,
+             "elements": len(s.elements)} for s in parsed.scenes]
+    return Output(document, metadata={
+        "title": parsed.title, "scene_count": len(parsed.scenes), "characters": ", ".join(parsed.characters),
+        "dialogue_lines": parsed.dialogue_count, "notes": len(parsed.notes),
+        "scenes": table(rows, {"scene": "int", "number": "string", "heading": "string", "line": "int",
+                               "elements": "int"}),
+    })
+
+
+@asset(partitions_def=projects, group_name=GROUP, code_version="1",
+       description="One row per shot: stable code (SQ010_SH020), timing, prompt, seed, camera move, "
+                   "the dialogue it covers and the script line it comes from.")
+def shot_list(context: AssetExecutionContext, scenes: dict) -> Output[pd.DataFrame]:
+    project = project_of(context)
+    settings = ProjectSettings.from_dict(scenes["settings"])
+    shots = break_down_shots(Screenplay.from_dict(scenes["screenplay"]), project, settings.fps,
+                             settings.width, settings.height)
+    frame = shots_to_frame(shots)
+    rows = [{**row, "prompt": row["prompt"][:120]} for row in frame.to_dict(orient="records")]
+    return Output(frame, metadata={
+        "dagster/row_count": len(frame), "shots": len(frame),
+        "duration_s": round(sum(s.duration_s for s in shots), 3),
+        "dialogue_lines": dialogue_line_count(shots),
+        "shot_table": table(rows, {"code": "string", "scene_heading": "string", "shot_type": "string",
+                                   "duration_s": "float", "camera_move": "string", "characters": "string",
+                                   "seed": "int", "source_line": "int", "prompt": "string"}),
+    })

@@ -1,0 +1,96 @@
+"""`filmstudio`: render a screenplay into a film on this machine, or open the Dagster UI on the
+same runs.
+
+    filmstudio render SCRIPT [--project ID] [--out DIR] [--width W] [--height H] [--fps F] [--json]
+    filmstudio ui [--port PORT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+EXIT_BAD_INPUT = 2
+EXIT_RENDER_FAILED = 1
+
+
+def _render(args: argparse.Namespace) -> int:
+    from film_assets.domain.fountain import FountainError
+    from film_assets.domain.project_ids import InvalidProjectId
+    from film_assets.domain.project_settings import ProjectSettings
+    from film_assets.render import RenderFailed, render_project
+
+    started = time.monotonic()
+
+    def progress(message: str) -> None:
+        print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    try:
+        settings = ProjectSettings(width=args.width, height=args.height, fps=args.fps)
+        result = render_project(Path(args.script), args.project, Path(args.out) if args.out else None,
+                                settings, progress=progress)
+    except (FountainError, InvalidProjectId, FileNotFoundError, ValueError) as error:
+        print(f"filmstudio: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except RenderFailed as error:
+        print(f"filmstudio: render failed: {error}", file=sys.stderr)
+        return EXIT_RENDER_FAILED
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        print(f"{result.project}: {result.scenes} scenes, {result.shots} shots, {result.dialogue_lines} dialogue "
+              f"lines, {result.duration_s:.2f} s\n  film:      {result.final_cut}\n  subtitles: {result.subtitles}\n"
+              f"  timeline:  {result.timeline}\n  run:       {result.run_id} (see it with `filmstudio ui`)")
+    return 0
+
+
+def _ui(args: argparse.Namespace) -> int:
+    """Start `dagster dev` on the same instance and media folder `filmstudio render` uses."""
+    from resources.profiles import current_environment
+
+    environment = current_environment()
+    environment.dagster_home.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "DAGSTER_HOME": str(environment.dagster_home), "FILMSTUDIO_HOME": str(environment.home)}
+    command = [sys.executable, "-m", "dagster", "dev", "-m", "film_assets.definitions",
+               "--host", args.host, "--port", str(args.port)]
+    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={environment.dagster_home})", file=sys.stderr)
+    os.execve(sys.executable, command, env)
+    return 0  # not reached
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="filmstudio", description="Turn a Fountain screenplay into a film.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    render = commands.add_parser("render", help="render a screenplay into final_cut.mp4, final_cut.srt, timeline.otio")
+    render.add_argument("script", help="a Fountain screenplay (.fountain)")
+    render.add_argument("--project", help="project id (a slug); default: from the title page or file name")
+    render.add_argument("--out", help="folder for the delivered files (default: ./renders/<project>)")
+    render.add_argument("--width", type=int, default=1280, help="frame width (default 1280)")
+    render.add_argument("--height", type=int, default=720, help="frame height (default 720)")
+    render.add_argument("--fps", type=float, default=24.0, help="frames per second (default 24; 23.976 is NTSC)")
+    render.add_argument("--json", action="store_true", help="print one JSON object with the results on stdout")
+    render.set_defaults(handler=_render)
+
+    ui = commands.add_parser("ui", help="open the Dagster UI on the same runs and lineage")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(handler=_ui)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("filmstudio: interrupted; finished shots are kept, nothing half-written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

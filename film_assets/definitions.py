@@ -1,0 +1,17 @@
+"""The one Definitions entry point: `dagster dev -m film_assets.definitions`, `dg` and
+`dagster definitions validate` all load this module."""
+
+from dagster import Definitions
+
+from film_assets.assets import delivery, picture, script
+from film_assets.jobs import render_film
+from resources.profiles import build_resources, current_environment
+
+ASSETS = [script.screenplay, script.scenes, script.shot_list, picture.keyframes, picture.shot_clips,
+          delivery.final_cut]
+
+defs = Definitions(
+    assets=ASSETS,
+    jobs=[render_film],
+    resources=build_resources(current_environment()),
+)

@@ -1,0 +1,146 @@
+"""Render a project end to end on this machine: the work behind `filmstudio render`.
+
+Validate first (so bad input never becomes a run or leaves files), register the project's
+partition, store the submission, materialize every asset through Dagster's persistent instance
+(so `dagster dev` shows the same runs and lineage), then deliver the files.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from dagster import DagsterEventType, DagsterInstance
+
+from film_assets.domain.fountain import parse_fountain
+from film_assets.domain.project_ids import slugify, validate_project_id
+from film_assets.domain.project_settings import ProjectSettings
+from film_assets.partitions import projects
+from film_assets.submission import submit_screenplay
+from resources.profiles import Environment, build_resources, current_environment
+
+
+class RenderFailed(RuntimeError):
+    """The run failed; the message says which step and why."""
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    project: str
+    run_id: str
+    scenes: int
+    shots: int
+    dialogue_lines: int
+    duration_s: float
+    final_cut: Path
+    subtitles: Path
+    timeline: Path
+
+    def to_json(self) -> dict:
+        return {key: (str(value) if isinstance(value, Path) else value) for key, value in self.__dict__.items()}
+
+
+def read_script(path: Path) -> tuple[str, str]:
+    """The script's text and its file name, refused clearly if it cannot be read as a screenplay."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such screenplay file")
+    data = path.read_bytes()
+    parse_fountain(data, path.name)  # raises FountainError naming the line
+    return data.decode("utf-8-sig"), path.name
+
+
+LOCAL_INSTANCE_YAML = """\
+# Written by filmstudio: the embedded local instance. Runs, event log (lineage) and schedules live
+# in SQLite files beside this one. Telemetry is off because a laptop render should make no network
+# calls; delete these lines to turn it back on.
+telemetry:
+  enabled: false
+"""
+
+
+def instance_for(environment: Environment) -> DagsterInstance:
+    """The persistent local instance; `filmstudio ui` (dagster dev) opens the same one."""
+    home = environment.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(LOCAL_INSTANCE_YAML)
+    os.environ["DAGSTER_HOME"] = str(home)  # DagsterInstance.get() and any child process agree
+    return DagsterInstance.get()
+
+
+def render_project(script: Path, project: str | None = None, out: Path | None = None,
+                   settings: ProjectSettings | None = None,
+                   progress: Callable[[str], None] = lambda message: None) -> RenderResult:
+    script = Path(script)
+    text, source_name = read_script(script)
+    screenplay = parse_fountain(text, source_name)
+    project = validate_project_id(project if project is not None else slugify(screenplay.title_page.get("title") or script.stem))
+    settings = settings or ProjectSettings()
+    environment = current_environment()
+    out = Path(out) if out else Path.cwd() / "renders" / project
+
+    from film_assets.definitions import defs  # loads after DAGSTER_HOME and the environment are settled
+
+    instance = instance_for(environment)
+    resources = build_resources(environment)
+    store = resources["media_store"]
+    instance.add_dynamic_partitions(projects.name, [project])
+    submit_screenplay(store, project, text, source_name, settings)
+    progress(f"project {project}: {len(screenplay.scenes)} scenes, rendering in {environment.dagster_home}")
+
+    job = defs.resolve_job_def("render_film")
+    run_id = str(uuid.uuid4())
+    # Dagster's console logger is silenced; progress comes from the run's own event log, the same
+    # events the UI shows.
+    listener = _ProgressListener(progress)
+    instance.add_event_listener(run_id, listener)
+    try:
+        result = job.execute_in_process(
+            partition_key=project, instance=instance, raise_on_error=False, run_id=run_id,
+            tags={"filmstudio/source": source_name},
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+        )
+    finally:
+        instance.end_watch_event_logs(run_id, listener)
+    if not result.success:
+        raise RenderFailed(_failure_message(result))
+
+    cut = result.output_for_node("final_cut")
+    delivered = {name: store.export(cut[name], out / filename) for name, filename in
+                 (("video", "final_cut.mp4"), ("subtitles", "final_cut.srt"), ("timeline", "timeline.otio"))}
+    return RenderResult(
+        project=project, run_id=result.run_id, scenes=len(screenplay.scenes), shots=cut["shots"],
+        dialogue_lines=cut["dialogue_lines"], duration_s=cut["duration_s"], final_cut=delivered["video"],
+        subtitles=delivered["subtitles"], timeline=delivered["timeline"],
+    )
+
+
+def _failure_message(result) -> str:
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.STEP_FAILURE:
+            error = event.step_failure_data.error
+            user_error = error.cause if error and error.cause and "Failure" not in error.cls_name else error
+            description = getattr(event.step_failure_data.user_failure_data, "description", None)
+            return f"step {event.step_key} failed: {description or (user_error.message.strip() if user_error else 'unknown error')}"
+    return "the run failed"
+
+
+class _ProgressListener:
+    """Turns the run's step events and our assets' progress logs into one-line updates."""
+
+    def __init__(self, progress: Callable[[str], None]):
+        self.progress = progress
+
+    def __call__(self, entry, *_cursor) -> None:
+        event = entry.dagster_event
+        if event is not None and event.event_type == DagsterEventType.STEP_START:
+            self.progress(f"{event.step_key}: started")
+        elif event is not None and event.event_type == DagsterEventType.STEP_SUCCESS:
+            self.progress(f"{event.step_key}: done")
+        elif event is None and entry.step_key and entry.level >= logging.INFO:
+            self.progress(entry.user_message)

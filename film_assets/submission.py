@@ -1,0 +1,37 @@
+"""Submitting a screenplay: store it with its settings where the `screenplay` asset reads it.
+
+The CLI uses this today; the API and the SQS sensor use the same location later.
+"""
+
+from __future__ import annotations
+
+import json
+
+from film_assets.domain.project_ids import validate_project_id
+from film_assets.domain.project_settings import ProjectSettings
+from resources.media_store import MediaStore, media_key
+
+SUBMISSION = "submission"
+
+
+def submission_keys(project_id: str) -> tuple[str, str]:
+    return (media_key(project_id, SUBMISSION, "screenplay.fountain"),
+            media_key(project_id, SUBMISSION, "submission.json"))
+
+
+def submit_screenplay(store: MediaStore, project_id: str, text: str, source_name: str,
+                      settings: ProjectSettings) -> None:
+    """Store the script and its settings (each write atomic; the script first, so a submission
+    record never points at a missing script)."""
+    script_key, record_key = submission_keys(validate_project_id(project_id))
+    store.put_bytes(script_key, text.encode("utf-8"))
+    store.put_bytes(record_key, json.dumps({"source_name": source_name, "settings": settings.to_dict()}).encode())
+
+
+def load_submission(store: MediaStore, project_id: str) -> tuple[str, str, ProjectSettings]:
+    script_key, record_key = submission_keys(validate_project_id(project_id))
+    if not store.exists(record_key) or not store.exists(script_key):
+        raise FileNotFoundError(f"project {project_id!r} has no submitted screenplay (expected {script_key})")
+    record = json.loads(store.get_bytes(record_key))
+    text = store.get_bytes(script_key).decode("utf-8")
+    return text, record["source_name"], ProjectSettings.from_dict(record["settings"])

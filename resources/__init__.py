@@ -1,0 +1,2 @@
+"""Dagster resources with swappable implementations: where media lives, how keyframes are drawn,
+and the environment profiles that choose them."""

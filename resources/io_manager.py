@@ -1,0 +1,50 @@
+"""The IO manager that keeps every asset's value in the MediaStore, under the same key template
+as the media itself: projects/<project>/<asset>/<asset>.<ext>.
+
+Tables are parquet, manifests and parsed documents JSON, text as text: formats a person can open.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+from dagster import ConfigurableIOManager, InputContext, OutputContext
+
+from resources.media_store import MediaStore, media_key
+
+_FORMATS = ("parquet", "json", "txt")
+
+
+def _key(context: InputContext | OutputContext, extension: str) -> str:
+    asset = context.asset_key.path[-1]
+    return media_key(context.partition_key, asset, f"{asset}.{extension}")
+
+
+class MediaStoreIOManager(ConfigurableIOManager):
+    media_store: MediaStore
+
+    def handle_output(self, context: OutputContext, obj) -> None:
+        if isinstance(obj, pd.DataFrame):
+            buffer = io.BytesIO()
+            obj.to_parquet(buffer, index=False)
+            key = self.media_store.put_bytes(_key(context, "parquet"), buffer.getvalue())
+        elif isinstance(obj, str):
+            key = self.media_store.put_bytes(_key(context, "txt"), obj.encode())
+        else:
+            key = self.media_store.put_bytes(_key(context, "json"),
+                                             json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True).encode())
+        context.add_output_metadata({"stored_at": self.media_store.uri(key)})
+
+    def load_input(self, context: InputContext):
+        for extension in _FORMATS:
+            key = _key(context, extension)  # an input's asset_key is the upstream asset's
+            if self.media_store.exists(key):
+                data = self.media_store.get_bytes(key)
+                if extension == "parquet":
+                    return pd.read_parquet(io.BytesIO(data))
+                return json.loads(data) if extension == "json" else data.decode()
+        raise FileNotFoundError(
+            f"asset {context.asset_key.to_user_string()} has no stored value for project "
+            f"{context.partition_key!r}: materialize it first")

@@ -1,0 +1,233 @@
+"""Where media lives: one `MediaStore` interface, a local folder by default and S3 in production.
+
+Every write is atomic: it goes to a temporary file first and only a finished file takes the key
+(a rename on disk; on S3 an object only appears once its upload completes), so a crash mid-render
+never leaves a half-written file where a good one is expected.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+
+from dagster import ConfigurableResource
+from dagster_aws.s3 import S3Resource
+from pydantic import Field, PrivateAttr
+
+from film_assets.domain.project_ids import validate_project_id
+
+
+class MediaKeyError(ValueError):
+    """A storage key that could escape the store or is otherwise malformed."""
+
+
+class MediaNotFound(FileNotFoundError):
+    """No object is stored under the key."""
+
+
+def media_key(project_id: str, asset: str, *parts: str) -> str:
+    """The one template for storage keys: projects/<project>/<asset>/<parts...>."""
+    return "/".join(("projects", validate_project_id(project_id), asset, *parts))
+
+
+def _check_key(key: str) -> str:
+    path = PurePosixPath(key)
+    if not key or key.startswith("/") or any(part in ("", ".", "..") for part in key.split("/")) or path.is_absolute():
+        raise MediaKeyError(f"storage key {key!r} must be a relative path without '.', '..' or empty parts")
+    return key
+
+
+class MediaStore(ConfigurableResource, ABC):
+    """Stores bytes and files under keys like projects/<project>/<asset>/<file>."""
+
+    @abstractmethod
+    def put_bytes(self, key: str, data: bytes) -> str:
+        """Store bytes under key atomically; return the key."""
+
+    @abstractmethod
+    def get_bytes(self, key: str) -> bytes: ...
+
+    @abstractmethod
+    def exists(self, key: str) -> bool: ...
+
+    @abstractmethod
+    def list_keys(self, prefix: str) -> list[str]:
+        """Every key under prefix, sorted."""
+
+    @abstractmethod
+    def uri(self, key: str) -> str:
+        """A URI a person or tool can open (file:// or s3://)."""
+
+    @abstractmethod
+    @contextmanager
+    def writing(self, key: str) -> Iterator[Path]:
+        """Yield a local path to write; on success it becomes the object under key, on error
+        nothing changes."""
+
+    @abstractmethod
+    @contextmanager
+    def reading(self, key: str) -> Iterator[Path]:
+        """Yield a local path holding the object's bytes (valid inside the block)."""
+
+    def export(self, key: str, destination: Path) -> Path:
+        """Copy an object to a local file atomically (used to deliver results to the user)."""
+        destination = Path(destination)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        with self.reading(key) as source:
+            _atomic_copy(source, destination)
+        return destination
+
+
+def _atomic_copy(source: Path, destination: Path) -> None:
+    temp = destination.with_name(f".{destination.name}.{uuid.uuid4().hex}.part")
+    try:
+        shutil.copyfile(source, temp)
+        os.replace(temp, destination)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+class LocalMediaStore(MediaStore):
+    """A folder on this machine: the embedded default."""
+
+    root: str = Field(description="Folder that holds every project's media.")
+
+    def _path(self, key: str) -> Path:
+        return Path(self.root) / _check_key(key)
+
+    def put_bytes(self, key: str, data: bytes) -> str:
+        with self.writing(key) as path:
+            path.write_bytes(data)
+        return key
+
+    def get_bytes(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError as error:
+            raise MediaNotFound(f"nothing stored at {key!r} in {self.root}") from error
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def list_keys(self, prefix: str) -> list[str]:
+        root = Path(self.root)
+        base = root / prefix.rstrip("/") if prefix else root
+        if base.is_file():
+            return [prefix]
+        if not base.is_dir():
+            return []
+        return sorted(p.relative_to(root).as_posix() for p in base.rglob("*")
+                      if p.is_file() and not p.name.endswith(".part"))
+
+    def uri(self, key: str) -> str:
+        return self._path(key).resolve().as_uri()
+
+    @contextmanager
+    def writing(self, key: str) -> Iterator[Path]:
+        final = self._path(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        # same folder as the final file, so the rename is atomic; the suffix keeps tools
+        # (ffmpeg picks the container from it) happy and list_keys() skips it.
+        temp = final.with_name(f".{final.stem}.{uuid.uuid4().hex}.part{final.suffix}")
+        try:
+            yield temp
+            if not temp.is_file():
+                raise MediaKeyError(f"nothing was written for {key!r}")
+            with open(temp, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(temp, final)
+        finally:
+            temp.unlink(missing_ok=True)
+
+    @contextmanager
+    def reading(self, key: str) -> Iterator[Path]:
+        path = self._path(key)
+        if not path.is_file():
+            raise MediaNotFound(f"nothing stored at {key!r} in {self.root}")
+        yield path
+
+
+class S3MediaStore(MediaStore):
+    """An S3 bucket (or anything that speaks S3, such as a moto server) through dagster-aws."""
+
+    bucket: str = Field(description="Bucket that holds every project's media.")
+    prefix: str = Field(default="", description="Optional key prefix inside the bucket.")
+    s3: S3Resource = Field(default_factory=S3Resource, description="Connection settings (region, endpoint, credentials).")
+    scratch_dir: str | None = Field(default=None, description="Local folder for temporary files; the system default if unset.")
+
+    _client = PrivateAttr(default=None)
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = self.s3.get_client()
+        return self._client
+
+    def _object_key(self, key: str) -> str:
+        _check_key(key)
+        return f"{self.prefix.strip('/')}/{key}" if self.prefix.strip("/") else key
+
+    def put_bytes(self, key: str, data: bytes) -> str:
+        self.client.put_object(Bucket=self.bucket, Key=self._object_key(key), Body=data)
+        return key
+
+    def get_bytes(self, key: str) -> bytes:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self._object_key(key))["Body"].read()
+        except self.client.exceptions.NoSuchKey as error:
+            raise MediaNotFound(f"nothing stored at {key!r} in s3://{self.bucket}") from error
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._object_key(key))
+            return True
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+
+    def list_keys(self, prefix: str) -> list[str]:
+        strip = len(self._object_key("x")) - 1
+        keys = []
+        paginator = self.client.get_paginator("list_objects_v2")
+        root = self.prefix.strip("/") + "/" if self.prefix.strip("/") else ""
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._object_key(prefix) if prefix else root):
+            keys.extend(item["Key"][strip:] for item in page.get("Contents", []))
+        return sorted(keys)
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self._object_key(key)}"
+
+    @contextmanager
+    def writing(self, key: str) -> Iterator[Path]:
+        object_key = self._object_key(key)
+        with tempfile.TemporaryDirectory(dir=self.scratch_dir, prefix="film-assets-") as folder:
+            path = Path(folder) / PurePosixPath(key).name
+            yield path
+            if not path.is_file():
+                raise MediaKeyError(f"nothing was written for {key!r}")
+            # upload_file switches to multipart for large files; S3 shows the object only once
+            # the whole upload is complete, which is what makes this write atomic.
+            self.client.upload_file(str(path), self.bucket, object_key)
+
+    @contextmanager
+    def reading(self, key: str) -> Iterator[Path]:
+        from botocore.exceptions import ClientError
+
+        with tempfile.TemporaryDirectory(dir=self.scratch_dir, prefix="film-assets-") as folder:
+            path = Path(folder) / PurePosixPath(key).name
+            try:
+                self.client.download_file(self.bucket, self._object_key(key), str(path))
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                    raise MediaNotFound(f"nothing stored at {key!r} in s3://{self.bucket}") from error
+                raise
+            yield path

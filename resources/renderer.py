@@ -1,0 +1,78 @@
+"""Keyframe renderers: one `Renderer` interface, a CPU storyboard renderer by default.
+
+A renderer turns shots into images and says what made each one (renderer, version, seed, prompt,
+size), which is what lineage and content-addressed re-renders rely on. The diffusers renderer of
+gpu_ops plugs in behind the same interface.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+
+from dagster import ConfigurableResource
+from PIL import Image
+
+from film_assets.domain.shots import Shot
+from film_assets.domain.storyboard import draw_storyboard, picture_band
+
+
+@dataclass(frozen=True)
+class RenderedKeyframe:
+    code: str
+    image: Image.Image
+    parameters: dict  # everything that shaped the image, recorded as lineage
+    # rows (top, bottom) a camera move may move; the rest (a storyboard's header and caption) stays still
+    picture_band: tuple[int, int] | None = None
+
+    @property
+    def render_key(self) -> str:
+        """Content address of the render: same parameters, same image."""
+        return hashlib.sha256(json.dumps(self.parameters, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class Renderer(ConfigurableResource, ABC):
+    """Draws one keyframe per shot."""
+
+    @property
+    @abstractmethod
+    def name(self) -> str: ...
+
+    @property
+    @abstractmethod
+    def version(self) -> str: ...
+
+    @abstractmethod
+    def render(self, shots: list[Shot], width: int, height: int) -> Iterator[RenderedKeyframe]:
+        """Yield one keyframe per shot, in order, as each finishes (so callers can store and
+        report progress shot by shot)."""
+
+
+class StoryboardRenderer(Renderer):
+    """Deterministic storyboard frames drawn on the CPU: heading, shot code, a composition and
+    palette from location and time of day, the characters present and the caption."""
+
+    @property
+    def name(self) -> str:
+        return "storyboard"
+
+    @property
+    def version(self) -> str:
+        return "1"  # bump when the drawing changes, so stored frames count as stale
+
+    def render(self, shots: list[Shot], width: int, height: int) -> Iterator[RenderedKeyframe]:
+        band = picture_band(width, height)
+        for shot in shots:
+            spec = asdict(shot)
+            spec["characters"] = list(shot.characters)
+            parameters = {  # every input draw_storyboard reads: same parameters, same image
+                "renderer": self.name, "renderer_version": self.version, "prompt": shot.prompt,
+                "seed": shot.seed, "width": width, "height": height, "caption": shot.caption,
+                "shot_type": shot.shot_type, "characters": list(shot.characters), "camera_move": shot.camera_move,
+                "scene_heading": shot.scene_heading, "int_ext": shot.int_ext, "location": shot.location,
+                "time_of_day": shot.time_of_day, "code": shot.code,
+            }
+            yield RenderedKeyframe(shot.code, draw_storyboard(spec, width, height), parameters, band)

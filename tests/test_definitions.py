@@ -1,0 +1,70 @@
+"""The one Definitions entry point loads in Dagster's own tools, and its graph is pinned."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from dagster import AssetKey, DynamicPartitionsDefinition
+
+from tests.conftest import REPO
+
+EXPECTED_GRAPH = {  # asset -> (group, upstream assets): a change to the graph is a visible diff
+    "screenplay": ("script", set()),
+    "scenes": ("script", {"screenplay"}),
+    "shot_list": ("script", {"scenes"}),
+    "keyframes": ("picture", {"shot_list"}),
+    "shot_clips": ("picture", {"shot_list", "keyframes"}),
+    "final_cut": ("delivery", {"shot_list", "shot_clips", "scenes"}),
+}
+
+
+@pytest.fixture
+def defs(film_home):
+    from film_assets.definitions import defs
+    return defs
+
+
+def test_asset_graph_is_pinned(defs):
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert keys == set(EXPECTED_GRAPH)
+    for name, (group, upstream) in EXPECTED_GRAPH.items():
+        node = graph.get(AssetKey(name))
+        assert node.group_name == group, name
+        assert {key.to_user_string() for key in node.parent_keys} == upstream, name
+        assert node.code_version, f"{name} needs a code_version"
+
+
+def test_every_asset_is_partitioned_by_projects(defs):
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        partitions = graph.get(key).partitions_def
+        assert isinstance(partitions, DynamicPartitionsDefinition) and partitions.name == "projects", key
+
+
+def _env(film_home: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    env["FILMSTUDIO_HOME"] = str(film_home)
+    env["DAGSTER_HOME"] = str(film_home / "dagster_home")
+    (film_home / "dagster_home").mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def test_dagster_definitions_validate_loads_the_entry_point(film_home):
+    result = subprocess.run([sys.executable, "-m", "dagster", "definitions", "validate", "-m", "film_assets.definitions"],
+                            cwd=REPO, env=_env(film_home), capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Validation successful" in result.stdout + result.stderr
+
+
+def test_dg_lists_the_assets_from_the_project(film_home):
+    dg = Path(sys.executable).with_name("dg")
+    result = subprocess.run([str(dg), "list", "defs", "--json"], cwd=REPO, env=_env(film_home),
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in EXPECTED_GRAPH:
+        assert f'"{name}"' in result.stdout, name

@@ -1,0 +1,98 @@
+"""Shots are encoded with real ffmpeg: exact frame counts, delivery format, still text bands, and a
+final cut that joins the shots without re-encoding them."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from film_assets.domain.motion import CAMERA_MOVES
+from film_assets.domain.video import EncodeError, VideoSettings, assemble_cut, encode_shot_clip
+from tests.media_probe import probe
+
+SMALL = VideoSettings(width=320, height=180, fps=Fraction(12))
+
+
+@pytest.fixture(scope="module")
+def keyframe(tmp_path_factory) -> Path:
+    """A test card with structure everywhere, so any movement changes pixels."""
+    image = Image.new("RGB", (320, 180), (20, 30, 60))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 320, 20), fill=(240, 240, 240))          # header band
+    draw.rectangle((0, 150, 320, 180), fill=(250, 200, 40))        # caption band
+    for x in range(0, 320, 16):
+        draw.line((x, 20, x + 40, 150), fill=(200, 80 + x // 4, 90), width=3)
+        draw.rectangle((x, 4, x + 5, 16), fill=(10, 10, 10))      # "text" in the header
+        draw.rectangle((x + 8, 156, x + 12, 174), fill=(10, 10, 10))  # and in the caption
+    path = tmp_path_factory.mktemp("key") / "keyframe.png"
+    image.save(path)
+    return path
+
+
+def frames_of(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [frame.to_ndarray(format="rgb24").astype(int) for frame in container.decode(video=0)]
+
+
+@pytest.mark.parametrize("move", CAMERA_MOVES)
+def test_each_camera_move_gives_exact_frames_in_delivery_format(move, keyframe, tmp_path):
+    out = tmp_path / f"{move}.mp4"
+    encode_shot_clip(keyframe, move, 30, out, SMALL)
+    info = probe(out)
+    assert (info["video_codec"], info["profile"], info["pix_fmt"]) == ("h264", "High", "yuv420p")
+    assert (info["width"], info["height"], info["fps"], info["frames"]) == (320, 180, 12, 30)
+    frames = frames_of(out)
+    assert np.abs(frames[0] - frames[-1]).mean() > 3, "the camera must move"
+
+
+def test_still_bands_stay_still_while_the_picture_moves(keyframe, tmp_path):
+    out = tmp_path / "banded.mp4"
+    encode_shot_clip(keyframe, "push_in", 24, out, SMALL, still_top=20, still_bottom=150)
+    first, last = frames_of(out)[0], frames_of(out)[-1]
+    # Share of pixels that changed by more than compression noise: a moved band scores 0.4-0.6
+    # here, a still one under 0.05. Rows 16..159 are skipped where a 16-row macroblock straddles
+    # a band edge and shares its neighbour's noise.
+    def changed(rows):
+        return (np.abs(first[rows] - last[rows]).max(axis=2) > 32).mean()
+
+    assert changed(slice(0, 16)) < 0.1, "header rows moved"
+    assert changed(slice(160, 180)) < 0.1, "caption rows moved"
+    assert np.abs(first[22:148] - last[22:148]).mean() > 3, "picture did not move"
+
+
+def test_final_cut_joins_shots_without_reencoding(keyframe, tmp_path):
+    clips = []
+    for index, (move, frames) in enumerate((("push_in", 13), ("pan_left", 29), ("pull_out", 7))):
+        clip = tmp_path / f"clip{index}.mp4"
+        encode_shot_clip(keyframe, move, frames, clip, SMALL)
+        clips.append(clip)
+    cut = tmp_path / "cut.mp4"
+    assemble_cut(clips, cut, duration_s=49 / 12)
+    info = probe(cut)
+    assert info["frames"] == 49
+    assert info["video_duration_s"] == pytest.approx(49 / 12, abs=1 / 12)
+    assert info["audio_codec"] == "aac" and info["sample_rate"] == 48000 and info["channels"] == 2
+    assert info["audio_duration_s"] == pytest.approx(49 / 12, abs=1 / 12)
+    assert info["faststart"], "moov must come before mdat"
+    shot, joined = frames_of(clips[1]), frames_of(cut)[13:42]
+    assert all(np.array_equal(a, b) for a, b in zip(shot, joined, strict=True)), \
+        "a shot's frames must be bit-identical in the cut: copied, not re-encoded"
+
+
+def test_frame_size_must_suit_h264():
+    with pytest.raises(ValueError, match="even"):
+        VideoSettings(width=1279, height=720)
+    with pytest.raises(ValueError, match="fps"):
+        VideoSettings(fps=Fraction(500))
+
+
+def test_ffmpeg_failure_is_reported_with_its_log(tmp_path):
+    not_an_image = tmp_path / "broken.png"
+    not_an_image.write_bytes(b"this is not a png")
+    with pytest.raises(EncodeError, match="ffmpeg exited"):
+        encode_shot_clip(not_an_image, "push_in", 5, tmp_path / "out.mp4", SMALL)
