@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -58,6 +59,10 @@ def _ui(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "dagster", "dev", "-m", "film_assets.definitions",
                "--host", args.host, "--port", str(args.port)]
     print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={environment.dagster_home})", file=sys.stderr)
+    # A shell starting us in the background ignores SIGINT, exec keeps that, and `dagster dev`
+    # then ignores SIGTERM too: restore the defaults so Ctrl-C and SIGTERM stop it.
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, signal.SIG_DFL)
     os.execve(sys.executable, command, env)
     return 0  # not reached
 

@@ -3,9 +3,11 @@
 import hashlib
 import io
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import pandas as pd
-from dagster import AssetExecutionContext, MetadataValue, Output, asset
+from dagster import AssetExecutionContext, Config, MetadataValue, Output, asset
+from pydantic import Field
 
 from film_assets.assets.catalog import project_of, table, thumbnails_markdown
 from film_assets.domain.shots import shots_from_frame
@@ -60,29 +62,45 @@ def keyframes(context: AssetExecutionContext, shot_list: pd.DataFrame, media_sto
     })
 
 
+class ShotClipsConfig(Config):
+    parallel_encodes: int = Field(
+        default=2, ge=1, le=16,
+        description="Shots encoded at once. Each ffmpeg already uses every core, but a shot's start "
+                    "and end leave cores idle: two at a time measured ~20% faster on 2 cores.")
+
+
 @asset(partitions_def=projects, group_name=GROUP, code_version="1",
        description="Each shot's camera move (push-in, pull-out, pan) over its keyframe at the project's fps, "
                    "encoded as its own H.264 segment.")
-def shot_clips(context: AssetExecutionContext, shot_list: pd.DataFrame, keyframes: dict,
+def shot_clips(context: AssetExecutionContext, config: ShotClipsConfig, shot_list: pd.DataFrame, keyframes: dict,
                media_store: MediaStore) -> Output[dict]:
     project = project_of(context)
     shots = shots_from_frame(shot_list)
-    manifest, progress = {}, _Progress(context, "shot_clips", len(shots))
-    started = time.perf_counter()
-    for done, shot in enumerate(shots, start=1):
-        settings = VideoSettings(shot.width, shot.height, shot.fps)
+    progress = _Progress(context, "shot_clips", len(shots))
+
+    def encode(shot) -> dict:
         key = media_key(project, "shot_clips", f"{shot.code}.mp4")
         keyframe_entry = keyframes[shot.code]
         top, bottom = keyframe_entry.get("picture_band", (0, shot.height))
         with media_store.reading(keyframe_entry["key"]) as keyframe, media_store.writing(key) as output:
-            encode_shot_clip(keyframe, shot.camera_move, shot.duration_frames, output, settings, top, bottom)
-        manifest[shot.code] = {"key": key, "frames": shot.duration_frames, "camera_move": shot.camera_move,
-                               "keyframe_render_key": keyframes[shot.code]["render_key"]}
-        progress(done, shot.code)
+            encode_shot_clip(keyframe, shot.camera_move, shot.duration_frames, output,
+                             VideoSettings(shot.width, shot.height, shot.fps), top, bottom)
+        return {"key": key, "frames": shot.duration_frames, "camera_move": shot.camera_move,
+                "keyframe_render_key": keyframe_entry["render_key"]}
+
+    started = time.perf_counter()
+    manifest = {}
+    with ThreadPoolExecutor(max_workers=config.parallel_encodes) as pool:  # threads only wait on ffmpeg
+        futures = {pool.submit(encode, shot): shot.code for shot in shots}
+        for done, future in enumerate(as_completed(futures), start=1):
+            manifest[futures[future]] = future.result()
+            progress(done, futures[future])
+    manifest = {shot.code: manifest[shot.code] for shot in shots}  # keep film order
     total_frames = sum(entry["frames"] for entry in manifest.values())
     seconds = time.perf_counter() - started
     return Output(manifest, metadata={
         "shots": len(manifest), "frames": total_frames, "fps": shots[0].fps if shots else 0,
+        "parallel_encodes": config.parallel_encodes,
         "encode_seconds": round(seconds, 3), "encode_fps": round(total_frames / seconds, 1) if seconds else 0,
         "camera_moves": MetadataValue.json({move: sum(1 for s in shots if s.camera_move == move)
                                             for move in sorted({s.camera_move for s in shots})}),

@@ -1,0 +1,52 @@
+"""The same assets render a project with its media on S3 (a moto server over HTTP), on a real
+SQLite Dagster instance: nothing in the assets assumes a local disk."""
+
+from __future__ import annotations
+
+import uuid
+
+import boto3
+from dagster import DagsterInstance, materialize
+from dagster_aws.s3 import S3Resource
+
+from film_assets.definitions import ASSETS
+from film_assets.domain.project_settings import ProjectSettings
+from film_assets.partitions import projects
+from film_assets.submission import submit_screenplay
+from resources.io_manager import MediaStoreIOManager
+from resources.media_store import S3MediaStore
+from resources.renderer import StoryboardRenderer
+from tests.conftest import EXAMPLES
+from tests.media_probe import probe
+
+CREDENTIALS = dict(region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def test_render_with_media_on_s3(moto_endpoint, tmp_path):
+    bucket = f"renders-{uuid.uuid4().hex[:10]}"
+    client = boto3.client("s3", endpoint_url=moto_endpoint, **CREDENTIALS)
+    client.create_bucket(Bucket=bucket)
+    store = S3MediaStore(bucket=bucket, s3=S3Resource(endpoint_url=moto_endpoint, **CREDENTIALS))
+    submit_screenplay(store, "keeper", (EXAMPLES / "lighthouse.fountain").read_text(), "lighthouse.fountain",
+                      ProjectSettings(width=320, height=180, fps=8))
+
+    (tmp_path / "dagster_home").mkdir()
+    with DagsterInstance.local_temp(str(tmp_path / "dagster_home")) as instance:
+        instance.add_dynamic_partitions(projects.name, ["keeper"])
+        result = materialize(ASSETS, partition_key="keeper", instance=instance, resources={
+            "media_store": store, "io_manager": MediaStoreIOManager(media_store=store),
+            "renderer": StoryboardRenderer(),
+        })
+        assert result.success
+
+    keys = {item["Key"] for item in client.list_objects_v2(Bucket=bucket)["Contents"]}
+    for expected in ("projects/keeper/final_cut/final_cut.mp4", "projects/keeper/final_cut/final_cut.srt",
+                     "projects/keeper/final_cut/timeline.otio", "projects/keeper/shot_list/shot_list.parquet",
+                     "projects/keeper/keyframes/SQ010_SH010.png", "projects/keeper/shot_clips/SQ010_SH010.mp4"):
+        assert expected in keys, expected
+    cut = result.output_for_node("final_cut")
+    local = tmp_path / "final_cut.mp4"
+    client.download_file(bucket, "projects/keeper/final_cut/final_cut.mp4", str(local))
+    info = probe(local)
+    assert (info["width"], info["height"], info["fps"], info["frames"]) == (320, 180, 8, cut["frames"])
+    assert cut["timeline"] == "projects/keeper/final_cut/timeline.otio"
