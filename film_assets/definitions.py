@@ -5,13 +5,15 @@ from dagster import Definitions
 
 from film_assets.assets import delivery, picture, script
 from film_assets.jobs import render_film
-from resources.profiles import build_resources, current_environment
+from resources.profiles import Environment, build_resources, current_environment
 
 ASSETS = [script.screenplay, script.scenes, script.shot_list, picture.keyframes, picture.shot_clips,
           delivery.final_cut]
 
-defs = Definitions(
-    assets=ASSETS,
-    jobs=[render_film],
-    resources=build_resources(current_environment()),
-)
+
+def build_definitions(environment: Environment) -> Definitions:
+    """Everything, wired to one environment's resources (the CLI builds its own the same way)."""
+    return Definitions(assets=ASSETS, jobs=[render_film], resources=build_resources(environment))
+
+
+defs = build_definitions(current_environment())

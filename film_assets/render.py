@@ -21,7 +21,7 @@ from film_assets.domain.project_ids import slugify, validate_project_id
 from film_assets.domain.project_settings import ProjectSettings
 from film_assets.partitions import projects
 from film_assets.submission import submit_screenplay
-from resources.profiles import Environment, build_resources, current_environment
+from resources.profiles import Environment, current_environment
 
 
 class RenderFailed(RuntimeError):
@@ -84,11 +84,11 @@ def render_project(script: Path, project: str | None = None, out: Path | None = 
     environment = current_environment()
     out = Path(out) if out else Path.cwd() / "renders" / project
 
-    from film_assets.definitions import defs  # loads after DAGSTER_HOME and the environment are settled
+    from film_assets.definitions import build_definitions
 
     instance = instance_for(environment)
-    resources = build_resources(environment)
-    store = resources["media_store"]
+    defs = build_definitions(environment)
+    store = defs.resources["media_store"]
     instance.add_dynamic_partitions(projects.name, [project])
     submit_screenplay(store, project, text, source_name, settings)
     progress(f"project {project}: {len(screenplay.scenes)} scenes, rendering in {environment.dagster_home}")
@@ -108,7 +108,7 @@ def render_project(script: Path, project: str | None = None, out: Path | None = 
     finally:
         instance.end_watch_event_logs(run_id, listener)
     if not result.success:
-        raise RenderFailed(_failure_message(result))
+        raise RenderFailed(failure_message(result))
 
     cut = result.output_for_node("final_cut")
     delivered = {name: store.export(cut[name], out / filename) for name, filename in
@@ -120,13 +120,16 @@ def render_project(script: Path, project: str | None = None, out: Path | None = 
     )
 
 
-def _failure_message(result) -> str:
-    for event in result.all_events:
-        if event.event_type == DagsterEventType.STEP_FAILURE:
-            error = event.step_failure_data.error
-            user_error = error.cause if error and error.cause and "Failure" not in error.cls_name else error
-            description = getattr(event.step_failure_data.user_failure_data, "description", None)
-            return f"step {event.step_key} failed: {description or (user_error.message.strip() if user_error else 'unknown error')}"
+def failure_message(result) -> str:
+    """The first failed step and why, in words a user can act on."""
+    for event in result.get_step_failure_events():
+        data = event.step_failure_data
+        if data.user_failure_data is not None and data.user_failure_data.description:
+            reason = data.user_failure_data.description  # our own Failure(description=...)
+        else:
+            error = data.error.cause or data.error  # user code errors arrive wrapped by Dagster
+            reason = f"{error.cls_name}: {error.message.strip()}"
+        return f"step {event.step_key} failed: {reason}"
     return "the run failed"
 
 

@@ -44,6 +44,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_for_http(url: str, process: subprocess.Popen, timeout_s: float = 60) -> None:
+    """Poll url until it answers, failing early if the server process dies."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not come up (process exit code {process.poll()})")
+            time.sleep(0.2)
+
+
 @pytest.fixture(scope="session")
 def moto_endpoint():
     """A moto server in its own process on 127.0.0.1; boto3 reaches it over real HTTP."""
@@ -51,16 +64,11 @@ def moto_endpoint():
     process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("moto server did not start")
-            time.sleep(0.1)
+    try:
+        wait_for_http(f"{endpoint}/moto-api/", process, timeout_s=30)
+    except RuntimeError:
+        process.kill()
+        raise
     yield endpoint
     process.terminate()
     process.wait(timeout=10)

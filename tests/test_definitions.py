@@ -68,3 +68,30 @@ def test_dg_lists_the_assets_from_the_project(film_home):
     assert result.returncode == 0, result.stdout + result.stderr
     for name in EXPECTED_GRAPH:
         assert f'"{name}"' in result.stdout, name
+
+
+def render_partition(defs, film_home: Path, partition: str):
+    """Run render_film for a partition registered by hand, on a real SQLite instance."""
+    from dagster import DagsterInstance
+
+    (film_home / "dagster_home").mkdir(parents=True)
+    with DagsterInstance.local_temp(str(film_home / "dagster_home")) as instance:
+        instance.add_dynamic_partitions("projects", [partition])
+        return defs.resolve_job_def("render_film").execute_in_process(
+            partition_key=partition, instance=instance, raise_on_error=False)
+
+
+def test_a_bad_partition_key_added_by_hand_fails_with_a_clear_message(defs, film_home):
+    from film_assets.render import failure_message
+
+    result = render_partition(defs, film_home, "Night Shift")
+    assert not result.success
+    assert failure_message(result).startswith("step screenplay failed: project id 'Night Shift' is not a slug")
+
+
+def test_a_project_without_a_submission_fails_naming_what_is_missing(defs, film_home):
+    from film_assets.render import failure_message
+
+    result = render_partition(defs, film_home, "never-submitted")
+    assert failure_message(result) == ("step screenplay failed: project 'never-submitted' has no submitted "
+                                       "screenplay (expected projects/never-submitted/submission/screenplay.fountain)")

@@ -8,10 +8,9 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 
-from tests.conftest import EXAMPLES, free_port
+from tests.conftest import EXAMPLES, free_port, wait_for_http
 
 
 def graphql(port: int, query: str) -> dict:
@@ -32,14 +31,7 @@ def test_ui_shows_the_cli_runs_and_stops_on_sigterm(run_cli, film_home, tmp_path
     ui = subprocess.Popen([sys.executable, "-m", "film_assets.cli", "ui", "--port", str(port)], env=env,
                           cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2)
-                break
-            except OSError:
-                assert ui.poll() is None and time.monotonic() < deadline, "the UI did not start"
-                time.sleep(0.5)
+        wait_for_http(f"http://127.0.0.1:{port}/server_info", ui, timeout_s=120)
         runs = graphql(port, "{ runsOrError { ... on Runs { results { runId jobName status } } } }")
         assert runs["runsOrError"]["results"] == [{"runId": run_id, "jobName": "render_film", "status": "SUCCESS"}]
         nodes = graphql(port, "{ assetNodes { assetKey { path } partitionKeys } }")["assetNodes"]

@@ -16,6 +16,7 @@ import pandas as pd
 
 from film_assets.domain.fountain import Element, Scene, Screenplay
 from film_assets.domain.frame_rate import frame_rate
+from film_assets.domain.motion import CAMERA_MOVES
 
 # Timing model until real speech measures it (the sound issue): ~155 words a minute spoken,
 # slower when sung, action read at a calm pace, with handles so no line starts on a cut.
@@ -31,7 +32,6 @@ MIN_SHOT_S = 1.5
 MAX_ACTION_SHOT_S = 6.0  # dialogue has no maximum: speech is never clipped
 
 PAUSE_WORDS = ("beat", "pause", "silence", "a moment", "long beat")
-CAMERA_MOVES = ("push_in", "pull_out", "pan_left", "pan_right")
 INT_EXT_WORDS = {"INT": "Interior", "EXT": "Exterior", "INT/EXT": "Interior and exterior", "EST": "Establishing view"}
 
 
@@ -143,8 +143,8 @@ def _merge_block(lines: list[DialogueLine]) -> list[DialogueLine]:
 class _SceneCutter:
     """Walks one scene's elements and cuts them into shots."""
 
-    def __init__(self, screenplay: Screenplay, scene: Scene, project_id: str, fps: Fraction):
-        self.screenplay, self.scene, self.project_id, self.fps = screenplay, scene, project_id, fps
+    def __init__(self, screenplay: Screenplay, scene: Scene, fps: Fraction):
+        self.screenplay, self.scene, self.fps = screenplay, scene, fps
         self.sequence = sequence_code(scene.index)
         self.shots: list[dict] = []
         self.context_action = ""
@@ -277,7 +277,7 @@ def break_down_shots(screenplay: Screenplay, project_id: str, fps: float | Fract
     shots: list[Shot] = []
     elapsed_frames = 0
     for scene in screenplay.scenes:
-        cutter = _SceneCutter(screenplay, scene, project_id, fps)
+        cutter = _SceneCutter(screenplay, scene, fps)
         raws = cutter.cut(carried)
         carried = cutter.pending_transition
         for raw in raws:
