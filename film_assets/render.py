@@ -82,7 +82,7 @@ def render_project(script: Path, project: str | None = None, out: Path | None = 
     project = validate_project_id(project if project is not None else slugify(screenplay.title_page.get("title") or script.stem))
     settings = settings or ProjectSettings()
     environment = current_environment()
-    out = Path(out) if out else Path.cwd() / "renders" / project
+    out = (Path(out) if out else Path.cwd() / "renders" / project).resolve()
 
     from film_assets.definitions import build_definitions
 

@@ -133,3 +133,19 @@ def test_every_dialogue_line_is_covered_once():
     assert len(covered) == len(set(covered)) == dialogue_line_count(shots)
     spoken_blocks = [e for scene in script.scenes for e in scene.elements if e.kind == "dialogue"]
     assert dialogue_line_count(shots) >= len(spoken_blocks)
+
+
+def test_continuous_scenes_keep_the_light_of_the_scene_before():
+    script = parse_fountain("EXT. ROOF - DUSK\n\nWind.\n\nINT. STAIRWELL - CONTINUOUS\n\nSteps.\n\n"
+                            "INT. FLAT - LATER\n\nQuiet.\n\nEXT. STREET - DAY\n\nSun.\n", "t.fountain")
+    shots = break_down_shots(script, "t")
+    assert [s.time_of_day for s in shots] == ["DUSK", "DUSK", "DUSK", "DAY"]
+    assert "Interior, stairwell, dusk" in shots[1].prompt
+    assert shots[1].scene_heading == "INT. STAIRWELL - CONTINUOUS", "the heading itself is shown as written"
+
+
+def test_a_sung_block_shows_its_lyrics_as_caption():
+    script = parse_fountain("INT. BAR - NIGHT\n\nMAE\n~Fly me to the moon\n~Let me play\n", "t.fountain")
+    (sung,) = [s for s in break_down_shots(script, "t") if s.shot_type == "dialogue"]
+    assert sung.caption == 'MAE: "♪ Fly me to the moon ♪ ♪ Let me play ♪"'
+    assert [line.kind for line in sung.dialogue] == ["lyric"]

@@ -213,7 +213,9 @@ class _SceneCutter:
     @staticmethod
     def _caption_for(block: Element) -> str:
         extension = f" ({', '.join(block.extensions)})" if block.extensions else ""
-        return f'{block.character}{extension}: "{block.text}"'
+        # a sung block has no speech text: show its lyrics instead
+        words = " ".join(p.text if p.kind == "speech" else f"♪ {p.text} ♪" for p in block.parts if p.kind != "parenthetical")
+        return f'{block.character}{extension}: "{words}"'
 
     def _mentioned(self, text: str) -> tuple[str, ...]:
         upper = text.upper()
@@ -235,10 +237,10 @@ class _SceneCutter:
         self.pending_notes = []
 
 
-def _setting(scene: Scene) -> str:
+def _setting(scene: Scene, time_of_day: str) -> str:
     place = INT_EXT_WORDS.get(scene.int_ext, "Scene")
     location = scene.location.lower() or scene.heading.lower()
-    when = f", {scene.time_of_day.lower()}" if scene.time_of_day else ""
+    when = f", {time_of_day.lower()}" if time_of_day else ""
     return f"{place}, {location}{when}"
 
 
@@ -256,8 +258,8 @@ def _camera_move(shot_type: str, seed: int) -> str:
     return CAMERA_MOVES[seed % len(CAMERA_MOVES)]
 
 
-def _prompt(scene: Scene, raw: dict, camera_move: str) -> str:
-    parts = [_setting(scene)]
+def _prompt(scene: Scene, time_of_day: str, raw: dict, camera_move: str) -> str:
+    parts = [_setting(scene, time_of_day)]
     context = raw["caption"] if raw["shot_type"] in ("establishing", "action", "card") else raw["context"]
     if context and context != scene.heading:
         parts.append(context.rstrip("."))
@@ -265,6 +267,21 @@ def _prompt(scene: Scene, raw: dict, camera_move: str) -> str:
         parts.append("featuring " + ", ".join(raw["characters"]))
     parts.append(f"{FRAMING[raw['shot_type']]}, {MOVE_WORDS[camera_move]}")
     return ". ".join(parts) + "."
+
+
+# Headings that continue the previous scene's time ("INT. KITCHEN - CONTINUOUS") keep its light.
+CONTINUITY_TIMES = {"", "CONTINUOUS", "LATER", "MOMENTS LATER", "A MOMENT LATER", "SAME", "SAME TIME", "CONT'D"}
+
+
+def scene_times(screenplay: Screenplay) -> list[str]:
+    """Each scene's effective time of day, carrying the last stated one through continuity headings."""
+    times, current = [], ""
+    for scene in screenplay.scenes:
+        stated = scene.time_of_day.strip().upper()
+        if stated not in CONTINUITY_TIMES:
+            current = stated
+        times.append(current if stated in CONTINUITY_TIMES else stated)
+    return times
 
 
 def break_down_shots(screenplay: Screenplay, project_id: str, fps: float | Fraction = 24,
@@ -276,7 +293,7 @@ def break_down_shots(screenplay: Screenplay, project_id: str, fps: float | Fract
     carried = next((e.text for e in screenplay.preamble if e.kind == "transition"), "")
     shots: list[Shot] = []
     elapsed_frames = 0
-    for scene in screenplay.scenes:
+    for scene, time_of_day in zip(screenplay.scenes, scene_times(screenplay), strict=True):
         cutter = _SceneCutter(screenplay, scene, fps)
         raws = cutter.cut(carried)
         carried = cutter.pending_transition
@@ -286,10 +303,10 @@ def break_down_shots(screenplay: Screenplay, project_id: str, fps: float | Fract
             shots.append(Shot(
                 code=raw["code"], sequence=raw["sequence"], number=raw["number"], scene_index=scene.index,
                 scene_number=scene.number or str(scene.index + 1), scene_heading=scene.heading,
-                int_ext=scene.int_ext, location=scene.location, time_of_day=scene.time_of_day,
+                int_ext=scene.int_ext, location=scene.location, time_of_day=time_of_day,
                 shot_type=raw["shot_type"], duration_frames=raw["duration_frames"],
                 duration_s=round(float(raw["duration_frames"] / fps), 6), start_s=round(float(elapsed_frames / fps), 6),
-                prompt=_prompt(scene, raw, move), seed=seed, characters=raw["characters"], camera_move=move,
+                prompt=_prompt(scene, time_of_day, raw, move), seed=seed, characters=raw["characters"], camera_move=move,
                 caption=raw["caption"], source_line=raw["source_line"], width=width, height=height,
                 fps=float(fps), transition_in=raw["transition_in"],
                 dialogue=raw["dialogue"], notes=raw["notes"],
