@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance
 
-from film_assets.domain.fountain import parse_fountain
+from film_assets.domain.fountain import Screenplay, parse_fountain
 from film_assets.domain.project_ids import slugify, validate_project_id
 from film_assets.domain.project_settings import ProjectSettings
 from film_assets.partitions import projects
@@ -44,13 +44,13 @@ class RenderResult:
         return {key: (str(value) if isinstance(value, Path) else value) for key, value in self.__dict__.items()}
 
 
-def read_script(path: Path) -> tuple[str, str]:
-    """The script's text and its file name, refused clearly if it cannot be read as a screenplay."""
+def read_script(path: Path) -> tuple[str, Screenplay]:
+    """The script's text and its parse, refused clearly if it cannot be read as a screenplay."""
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such screenplay file")
     data = path.read_bytes()
-    parse_fountain(data, path.name)  # raises FountainError naming the line
-    return data.decode("utf-8-sig"), path.name
+    screenplay = parse_fountain(data, path.name)  # raises FountainError naming the line
+    return data.decode("utf-8-sig"), screenplay
 
 
 LOCAL_INSTANCE_YAML = """\
@@ -77,8 +77,8 @@ def render_project(script: Path, project: str | None = None, out: Path | None = 
                    settings: ProjectSettings | None = None,
                    progress: Callable[[str], None] = lambda message: None) -> RenderResult:
     script = Path(script)
-    text, source_name = read_script(script)
-    screenplay = parse_fountain(text, source_name)
+    text, screenplay = read_script(script)
+    source_name = script.name
     project = validate_project_id(project if project is not None else slugify(screenplay.title_page.get("title") or script.stem))
     settings = settings or ProjectSettings()
     environment = current_environment()
