@@ -1,7 +1,8 @@
 """`filmstudio`: render a screenplay into a film on this machine, or open the Dagster UI on the
 same runs.
 
-    filmstudio render SCRIPT [--project ID] [--out DIR] [--width W] [--height H] [--fps F] [--json]
+    filmstudio render SCRIPT [--project ID] [--out DIR] [--width W] [--height H] [--fps F]
+                             [--loudness web|broadcast|LUFS] [--voice CHARACTER=VOICE ...] [--json]
     filmstudio ui [--port PORT]
 """
 
@@ -31,7 +32,8 @@ def _render(args: argparse.Namespace) -> int:
         print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
 
     try:
-        settings = ProjectSettings(width=args.width, height=args.height, fps=args.fps)
+        settings = ProjectSettings(width=args.width, height=args.height, fps=args.fps,
+                                   loudness_lufs=_loudness(args.loudness), voices=_voices(args.voice))
         result = render_project(Path(args.script), args.project, Path(args.out) if args.out else None,
                                 settings, progress=progress)
     except (FountainError, InvalidProjectId, FileNotFoundError, ValueError) as error:
@@ -47,6 +49,27 @@ def _render(args: argparse.Namespace) -> int:
               f"lines, {result.duration_s:.2f} s\n  film:      {result.final_cut}\n  subtitles: {result.subtitles}\n"
               f"  timeline:  {result.timeline}\n  run:       {result.run_id} (see it with `filmstudio ui`)")
     return 0
+
+
+def _loudness(value: str) -> float:
+    from film_assets.domain.project_settings import LOUDNESS_TARGETS
+
+    if value in LOUDNESS_TARGETS:
+        return LOUDNESS_TARGETS[value]
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"--loudness {value!r}: use web (-14), broadcast (-23) or a number of LUFS") from None
+
+
+def _voices(pairs: list[str]) -> dict[str, str]:
+    voices = {}
+    for pair in pairs:
+        name, sep, voice = pair.partition("=")
+        if not sep or not name.strip() or not voice.strip():
+            raise ValueError(f"--voice {pair!r}: use CHARACTER=VOICE, e.g. --voice 'ZOË=en-gb+f2'")
+        voices[name.strip().upper()] = voice.strip()
+    return voices
 
 
 def _ui(args: argparse.Namespace) -> int:
@@ -78,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--width", type=int, default=1280, help="frame width (default 1280)")
     render.add_argument("--height", type=int, default=720, help="frame height (default 720)")
     render.add_argument("--fps", type=float, default=24.0, help="frames per second (default 24; 23.976 is NTSC)")
+    render.add_argument("--loudness", default="web",
+                        help="loudness target: web (-14 LUFS, default), broadcast (-23) or a number of LUFS")
+    render.add_argument("--voice", action="append", default=[], metavar="CHARACTER=VOICE",
+                        help="give a character a voice instead of the automatic casting (repeatable)")
     render.add_argument("--json", action="store_true", help="print one JSON object with the results on stdout")
     render.set_defaults(handler=_render)
 

@@ -3,12 +3,12 @@
 
 from dagster import Definitions
 
-from film_assets.assets import delivery, picture, script
+from film_assets.assets import delivery, picture, script, sound
 from film_assets.jobs import render_film
 from resources.profiles import Environment, build_resources, current_environment
 
-ASSETS = [script.screenplay, script.scenes, script.shot_list, picture.keyframes, picture.shot_clips,
-          delivery.final_cut]
+ASSETS = [script.screenplay, script.scenes, sound.dialogue_track, script.shot_list, picture.keyframes,
+          picture.shot_clips, sound.music_track, sound.audio_mix, delivery.final_cut]
 
 
 def build_definitions(environment: Environment) -> Definitions:

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from resources.io_manager import MediaStoreIOManager
 from resources.media_store import LocalMediaStore, MediaStore
+from resources.composer import ProceduralComposer
 from resources.renderer import StoryboardRenderer
+from resources.voice import EspeakVoice
 
 PROFILES = ("local",)
 
@@ -51,4 +53,6 @@ def build_resources(environment: Environment) -> dict:
         "media_store": store,
         "io_manager": MediaStoreIOManager(media_store=store),
         "renderer": StoryboardRenderer(),
+        "voice": EspeakVoice(),
+        "composer": ProceduralComposer(),
     }

@@ -15,10 +15,13 @@ from tests.conftest import REPO
 EXPECTED_GRAPH = {  # asset -> (group, upstream assets): a change to the graph is a visible diff
     "screenplay": ("script", set()),
     "scenes": ("script", {"screenplay"}),
-    "shot_list": ("script", {"scenes"}),
+    "dialogue_track": ("sound", {"scenes"}),
+    "shot_list": ("script", {"scenes", "dialogue_track"}),
     "keyframes": ("picture", {"shot_list"}),
     "shot_clips": ("picture", {"shot_list", "keyframes"}),
-    "final_cut": ("delivery", {"shot_list", "shot_clips", "scenes"}),
+    "music_track": ("sound", {"scenes", "shot_list"}),
+    "audio_mix": ("sound", {"scenes", "shot_list", "dialogue_track", "music_track"}),
+    "final_cut": ("delivery", {"shot_list", "shot_clips", "scenes", "audio_mix", "dialogue_track"}),
 }
 
 

@@ -15,7 +15,9 @@ from film_assets.partitions import projects
 from film_assets.submission import submit_screenplay
 from resources.io_manager import MediaStoreIOManager
 from resources.media_store import S3MediaStore
+from resources.composer import ProceduralComposer
 from resources.renderer import StoryboardRenderer
+from resources.voice import EspeakVoice
 from tests.conftest import EXAMPLES
 from tests.media_probe import probe
 
@@ -35,7 +37,7 @@ def test_render_with_media_on_s3(moto_endpoint, tmp_path):
         instance.add_dynamic_partitions(projects.name, ["keeper"])
         result = materialize(ASSETS, partition_key="keeper", instance=instance, resources={
             "media_store": store, "io_manager": MediaStoreIOManager(media_store=store),
-            "renderer": StoryboardRenderer(),
+            "renderer": StoryboardRenderer(), "voice": EspeakVoice(), "composer": ProceduralComposer(),
         })
         assert result.success
 

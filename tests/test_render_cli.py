@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import opentimelineio as otio
@@ -21,7 +22,8 @@ from dagster import AssetKey, DagsterInstance, DagsterRunStatus
 from tests.conftest import EXAMPLES
 from tests.media_probe import probe
 
-ASSETS = ["screenplay", "scenes", "shot_list", "keyframes", "shot_clips", "final_cut"]
+ASSETS = ["screenplay", "scenes", "dialogue_track", "shot_list", "keyframes", "shot_clips", "music_track",
+          "audio_mix", "final_cut"]
 
 
 def stored(home: Path, project: str, asset: str, name: str) -> Path:
@@ -84,13 +86,18 @@ def test_render_delivers_a_film_with_subtitles_and_timeline(run_cli, film_home, 
         assert event is not None and event.dagster_event.partition == project, asset
 
 
-def test_frame_size_and_rate_are_configurable(run_cli, tmp_path):
+@pytest.mark.parametrize("fps, rate", [("12", Fraction(12)), ("23.976", Fraction(24000, 1001))])
+def test_frame_size_and_rate_are_configurable(fps, rate, run_cli, film_home, tmp_path):
     out = tmp_path / "small"
     result = run_cli("render", str(EXAMPLES / "lighthouse.fountain"), "--project", "lighthouse-small",
-                     "--out", str(out), "--width", "640", "--height", "360", "--fps", "12", "--json")
+                     "--out", str(out), "--width", "640", "--height", "360", "--fps", fps, "--json")
     assert result.returncode == 0, result.stderr
     info = probe(out / "final_cut.mp4")
-    assert (info["width"], info["height"], info["fps"]) == (640, 360, 12)
+    assert (info["width"], info["height"], info["fps"]) == (640, 360, rate)
+    frames = int(pd.read_parquet(stored(film_home, "lighthouse-small", "shot_list", "shot_list.parquet"))
+                 ["duration_frames"].sum())
+    assert info["frames"] == frames
+    assert info["video_duration_s"] == pytest.approx(float(frames / rate), abs=1e-3)
     assert json.loads(result.stdout)["project"] == "lighthouse-small"
 
 

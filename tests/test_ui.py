@@ -35,8 +35,9 @@ def test_ui_shows_the_cli_runs_and_stops_on_sigterm(run_cli, film_home, tmp_path
         runs = graphql(port, "{ runsOrError { ... on Runs { results { runId jobName status } } } }")
         assert runs["runsOrError"]["results"] == [{"runId": run_id, "jobName": "render_film", "status": "SUCCESS"}]
         nodes = graphql(port, "{ assetNodes { assetKey { path } partitionKeys } }")["assetNodes"]
-        assert {tuple(n["assetKey"]["path"]) for n in nodes} == {
-            ("screenplay",), ("scenes",), ("shot_list",), ("keyframes",), ("shot_clips",), ("final_cut",)}
+        assert {n["assetKey"]["path"][0] for n in nodes} == {
+            "screenplay", "scenes", "dialogue_track", "shot_list", "keyframes", "shot_clips", "music_track",
+            "audio_mix", "final_cut"}
         assert all(n["partitionKeys"] == ["the-last-keeper"] for n in nodes)
 
         ui.send_signal(signal.SIGTERM)

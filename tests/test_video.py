@@ -72,7 +72,7 @@ def test_final_cut_joins_shots_without_reencoding(keyframe, tmp_path):
         encode_shot_clip(keyframe, move, frames, clip, SMALL)
         clips.append(clip)
     cut = tmp_path / "cut.mp4"
-    assemble_cut(clips, cut, duration_s=49 / 12)
+    assemble_cut(clips, cut, duration_s=49 / 12, fps=Fraction(12))
     info = probe(cut)
     assert info["frames"] == 49
     assert info["video_duration_s"] == pytest.approx(49 / 12, abs=1 / 12)

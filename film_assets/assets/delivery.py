@@ -6,6 +6,8 @@ import pandas as pd
 from dagster import AssetExecutionContext, MetadataValue, Output, asset
 
 from film_assets.assets.catalog import project_of
+from film_assets.assets.delivery_checks import CHECK_SPECS, delivery_checks
+from film_assets.domain.audio import read_wav
 from film_assets.domain.shots import dialogue_line_count, shots_from_frame
 from film_assets.domain.subtitles import build_cues, format_srt
 from film_assets.domain.timeline import build_timeline, timeline_to_json
@@ -17,11 +19,11 @@ from resources.media_store import MediaStore, media_key
 GROUP = "delivery"
 
 
-@asset(partitions_def=projects, group_name=GROUP, code_version="1",
-       description="The film: H.264 High yuv420p MP4 with faststart and AAC 48 kHz stereo, an SRT with one "
-                   "cue per dialogue line, and an OpenTimelineIO timeline with one clip per shot.")
+@asset(partitions_def=projects, group_name=GROUP, code_version="1", check_specs=CHECK_SPECS,
+       description="The film: H.264 High yuv420p MP4 with faststart and the mix as AAC 48 kHz stereo, an SRT "
+                   "with one cue per dialogue line, and an OpenTimelineIO timeline with one clip per shot.")
 def final_cut(context: AssetExecutionContext, shot_list: pd.DataFrame, shot_clips: dict, scenes: dict,
-              media_store: MediaStore) -> Output[dict]:
+              audio_mix: dict, dialogue_track: dict, media_store: MediaStore):
     project = project_of(context)
     shots = shots_from_frame(shot_list)
     fps = frame_rate(shots[0].fps)
@@ -31,10 +33,12 @@ def final_cut(context: AssetExecutionContext, shot_list: pd.DataFrame, shot_clip
             for name in ("final_cut.mp4", "final_cut.srt", "timeline.otio")}
     with ExitStack() as stack:
         segments = [stack.enter_context(media_store.reading(shot_clips[shot.code]["key"])) for shot in shots]
+        mix = stack.enter_context(media_store.reading(audio_mix["key"]))
         output = stack.enter_context(media_store.writing(keys["final_cut.mp4"]))
-        assemble_cut(segments, output, duration)
+        assemble_cut(segments, output, duration, fps, audio=mix)
     cues = build_cues(shots)
-    media_store.put_bytes(keys["final_cut.srt"], format_srt(cues).encode("utf-8"))
+    srt = format_srt(cues)
+    media_store.put_bytes(keys["final_cut.srt"], srt.encode("utf-8"))
     title = scenes["screenplay"]["title_page"].get("title") or project
     timeline = build_timeline(title, shots, fps, {s.code: media_store.uri(shot_clips[s.code]["key"]) for s in shots},
                               media_store.uri(keys["final_cut.mp4"]))
@@ -43,10 +47,16 @@ def final_cut(context: AssetExecutionContext, shot_list: pd.DataFrame, shot_clip
              "duration_s": round(duration, 6), "frames": frames, "shots": len(shots),
              "dialogue_lines": dialogue_line_count(shots), "subtitle_cues": len(cues),
              "shot_clips": {s.code: shot_clips[s.code]["key"] for s in shots}}
-    return Output(value, metadata={
+    yield Output(value, metadata={
         "duration_s": round(duration, 3), "frames": frames, "shots": len(shots), "subtitle_cues": len(cues),
         "frame_size": f"{shots[0].width}x{shots[0].height}", "fps": float(fps),
         "video": MetadataValue.path(media_store.uri(keys["final_cut.mp4"])),
         "subtitles": MetadataValue.path(media_store.uri(keys["final_cut.srt"])),
         "timeline": MetadataValue.path(media_store.uri(keys["timeline.otio"])),
     })
+
+    def load_clip(line: int):
+        return read_wav(media_store.get_bytes(dialogue_track[str(line)]["key"]))
+
+    with media_store.reading(keys["final_cut.mp4"]) as delivered:
+        yield from delivery_checks(delivered, srt, audio_mix, load_clip, float(fps))

@@ -54,13 +54,14 @@ def scenes(context: AssetExecutionContext, screenplay: dict) -> Output[dict]:
 
 
 @asset(partitions_def=projects, group_name=GROUP, code_version="1",
-       description="One row per shot: stable code (SQ010_SH020), timing, prompt, seed, camera move, "
-                   "the dialogue it covers and the script line it comes from.")
-def shot_list(context: AssetExecutionContext, scenes: dict) -> Output[pd.DataFrame]:
+       description="One row per shot: stable code (SQ010_SH020), timing from the measured speech, prompt, seed, "
+                   "camera move, the dialogue it covers and the script line it comes from.")
+def shot_list(context: AssetExecutionContext, scenes: dict, dialogue_track: dict) -> Output[pd.DataFrame]:
     project = project_of(context)
     settings = ProjectSettings.from_dict(scenes["settings"])
+    spoken = {int(line): entry["duration_s"] for line, entry in dialogue_track.items()}  # measured speech
     shots = break_down_shots(Screenplay.from_dict(scenes["screenplay"]), project, settings.fps,
-                             settings.width, settings.height)
+                             settings.width, settings.height, line_durations=spoken)
     frame = shots_to_frame(shots)
     rows = [{**row, "prompt": row["prompt"][:120]} for row in frame.to_dict(orient="records")]
     return Output(frame, metadata={

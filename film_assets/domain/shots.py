@@ -9,21 +9,23 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 
 import pandas as pd
 
+from film_assets.domain.dialogue import LineSpec, dialogue_lines
 from film_assets.domain.fountain import Element, Scene, Screenplay
 from film_assets.domain.frame_rate import frame_rate
 from film_assets.domain.motion import CAMERA_MOVES
 
-# Timing model until real speech measures it (the sound issue): ~155 words a minute spoken,
-# slower when sung, action read at a calm pace, with handles so no line starts on a cut.
+# Timing: dialogue shots last as long as their measured speech (dialogue_track); the estimate
+# below (~155 words a minute, slower when sung) stands in only where nothing was measured. Action
+# is read at a calm pace, and handles keep every line off the cut.
 SPEAKING_WORDS_PER_S = 2.6
 SINGING_WORDS_PER_S = 1.8
 ACTION_WORDS_PER_S = 3.0
-PAUSE_PARENTHETICAL_S = 0.8  # "(beat)", "(pause)" and similar
 HANDLE_IN_S = 0.35
 HANDLE_OUT_S = 0.45
 ESTABLISHING_S = 3.0
@@ -31,7 +33,6 @@ CARD_S = 2.5
 MIN_SHOT_S = 1.5
 MAX_ACTION_SHOT_S = 6.0  # dialogue has no maximum: speech is never clipped
 
-PAUSE_WORDS = ("beat", "pause", "silence", "a moment", "long beat")
 INT_EXT_WORDS = {"INT": "Interior", "EXT": "Exterior", "INT/EXT": "Interior and exterior", "EST": "Establishing view"}
 
 
@@ -40,7 +41,7 @@ class DialogueLine:
     """One spoken (or sung) line a shot covers, timed inside the shot."""
 
     character: str
-    text: str
+    text: str  # as subtitled: sung parts between ♪
     line: int
     kind: str = "speech"  # "speech" or "lyric"
     parenthetical: str = ""
@@ -48,9 +49,6 @@ class DialogueLine:
     offset_s: float = 0.0  # speech start, from the shot's start
     duration_s: float = 0.0
 
-    @property
-    def subtitle_text(self) -> str:
-        return f"♪ {self.text} ♪" if self.kind == "lyric" else self.text
 
 
 @dataclass(frozen=True)
@@ -100,51 +98,23 @@ def _words(text: str) -> int:
     return len(re.findall(r"[\w'’-]+", text))
 
 
-def _is_pause(parenthetical: str) -> bool:
-    inner = parenthetical.strip("() ").lower()
-    return any(inner.startswith(word) for word in PAUSE_WORDS)
-
-
-def _speech_lines(element: Element) -> tuple[list[DialogueLine], float]:
-    """The lines of one dialogue block, each a spoken line with its delivery, and their span."""
-    lines: list[DialogueLine] = []
-    cursor = 0.0
-    parenthetical = ""
-    for part in element.parts:
-        if part.kind == "parenthetical":
-            parenthetical = part.text
-            if _is_pause(part.text):
-                cursor += PAUSE_PARENTHETICAL_S
-            continue
+def estimated_duration(line: LineSpec) -> float:
+    """Speech length before a voice has measured it: words at a speaking (or singing) rate, plus
+    the pauses its parentheticals ask for."""
+    seconds = 0.0
+    for part in line.parts:
         rate = SINGING_WORDS_PER_S if part.kind == "lyric" else SPEAKING_WORDS_PER_S
-        duration = max(0.6, _words(part.text) / rate)
-        lines.append(DialogueLine(
-            character=element.character or "", text=part.text, line=part.line,
-            kind="lyric" if part.kind == "lyric" else "speech", parenthetical=parenthetical,
-            extensions=tuple(element.extensions), offset_s=cursor, duration_s=duration,
-        ))
-        parenthetical = ""
-        cursor += duration
-    return _merge_block(lines), cursor
-
-
-def _merge_block(lines: list[DialogueLine]) -> list[DialogueLine]:
-    """A dialogue block is one line of the film: consecutive speech parts join into one cue."""
-    if len(lines) <= 1:
-        return lines
-    first, last = lines[0], lines[-1]
-    if all(line.kind == first.kind for line in lines):
-        text = " ".join(line.text for line in lines)
-        return [DialogueLine(first.character, text, first.line, first.kind, first.parenthetical,
-                             first.extensions, first.offset_s, last.offset_s + last.duration_s - first.offset_s)]
-    return lines
+        seconds += part.pause_before_s + max(0.6, _words(part.text) / rate)
+    return seconds
 
 
 class _SceneCutter:
     """Walks one scene's elements and cuts them into shots."""
 
-    def __init__(self, screenplay: Screenplay, scene: Scene, fps: Fraction):
+    def __init__(self, screenplay: Screenplay, scene: Scene, fps: Fraction, lines: dict[int, LineSpec],
+                 durations: Mapping[int, float]):
         self.screenplay, self.scene, self.fps = screenplay, scene, fps
+        self.lines, self.durations = lines, durations
         self.sequence = sequence_code(scene.index)
         self.shots: list[dict] = []
         self.context_action = ""
@@ -183,10 +153,7 @@ class _SceneCutter:
         elif element.kind == "dialogue":
             self._dialogue_shot([element])
         elif element.kind == "lyric":
-            line = DialogueLine("", element.text, element.line, "lyric",
-                                duration_s=max(0.6, _words(element.text) / SINGING_WORDS_PER_S))
-            self._add("dialogue", line.duration_s + HANDLE_IN_S + HANDLE_OUT_S, f"♪ {element.text} ♪",
-                      element.line, (), dialogue=[line], notes=element.notes)
+            self._dialogue_shot([element])
         elif element.kind == "centered":
             self._add("card", CARD_S, element.text, element.line, (), notes=element.notes)
         elif element.kind == "transition":
@@ -194,17 +161,22 @@ class _SceneCutter:
         # sections, synopses and page breaks shape the document, not the film
         self.pending_notes.extend(note.text for note in element.notes if element.kind in ("transition", "section", "synopsis"))
 
+    def _line_of(self, element: Element) -> LineSpec:
+        first = next((p.line for p in element.parts if p.kind != "parenthetical"), element.line)
+        return self.lines[first]
+
     def _dialogue_shot(self, blocks: list[Element]) -> None:
+        """One shot for a dialogue block (or a dual-dialogue pair, whose lines start together),
+        as long as its longest line takes to say, plus handles."""
         lines: list[DialogueLine] = []
-        span = 0.0
-        for block in blocks:  # dual dialogue: both blocks start together
-            block_lines, block_span = _speech_lines(block)
-            lines.extend(block_lines)
-            span = max(span, block_span)
-        lines = [DialogueLine(line.character, line.text, line.line, line.kind, line.parenthetical,
-                              line.extensions, round(line.offset_s + HANDLE_IN_S, 3), round(line.duration_s, 3))
-                 for line in lines]
-        speakers = tuple(dict.fromkeys(block.character or "" for block in blocks))
+        for block in blocks:
+            spec = self._line_of(block)
+            seconds = self.durations.get(spec.line) or estimated_duration(spec)
+            first = spec.parts[0]
+            lines.append(DialogueLine(spec.character, spec.subtitle_text, spec.line, spec.kind, first.parenthetical,
+                                      spec.extensions, HANDLE_IN_S, round(seconds, 3)))
+        span = max(line.duration_s for line in lines)
+        speakers = tuple(dict.fromkeys(line.character for line in lines if line.character))
         caption = " / ".join(self._caption_for(block) for block in blocks)
         notes = tuple(note for block in blocks for note in block.notes)
         self._add("dialogue", span + HANDLE_IN_S + HANDLE_OUT_S, caption, blocks[0].line, speakers,
@@ -212,6 +184,8 @@ class _SceneCutter:
 
     @staticmethod
     def _caption_for(block: Element) -> str:
+        if block.kind == "lyric":
+            return f"♪ {block.text} ♪"
         extension = f" ({', '.join(block.extensions)})" if block.extensions else ""
         # a sung block has no speech text: show its lyrics instead
         words = " ".join(p.text if p.kind == "speech" else f"♪ {p.text} ♪" for p in block.parts if p.kind != "parenthetical")
@@ -285,16 +259,22 @@ def scene_times(screenplay: Screenplay) -> list[str]:
 
 
 def break_down_shots(screenplay: Screenplay, project_id: str, fps: float | Fraction = 24,
-                     width: int = 1280, height: int = 720) -> list[Shot]:
+                     width: int = 1280, height: int = 720,
+                     line_durations: Mapping[int, float] | None = None) -> list[Shot]:
     """Cut every scene into shots: an establishing shot, one shot per action paragraph, one per
-    dialogue block (dual dialogue shares one), a card per centered line."""
+    dialogue block (dual dialogue shares one), a card per centered line.
+
+    line_durations maps a dialogue line's id (its script line) to its measured speech length, so
+    no line is ever clipped; lines without one use an estimate from their words."""
     fps = frame_rate(fps)
+    lines = {line.line: line for line in dialogue_lines(screenplay)}
+    line_durations = line_durations or {}
     # a transition belongs to the cut into the next shot, even across a scene boundary
     carried = next((e.text for e in screenplay.preamble if e.kind == "transition"), "")
     shots: list[Shot] = []
     elapsed_frames = 0
     for scene, time_of_day in zip(screenplay.scenes, scene_times(screenplay), strict=True):
-        cutter = _SceneCutter(screenplay, scene, fps)
+        cutter = _SceneCutter(screenplay, scene, fps, lines, line_durations)
         raws = cutter.cut(carried)
         carried = cutter.pending_transition
         for raw in raws:

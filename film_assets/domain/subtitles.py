@@ -26,7 +26,7 @@ def build_cues(shots: list[Shot]) -> list[Cue]:
             start = shot.start_s + line.offset_s
             end = min(start + max(line.duration_s, 0.5), shot_end)
             speaker = f"{line.character}: " if line.character and shot.characters and len(shot.characters) > 1 else ""
-            cues.append(Cue(len(cues) + 1, round(start, 3), round(end, 3), speaker + line.subtitle_text,
+            cues.append(Cue(len(cues) + 1, round(start, 3), round(end, 3), speaker + line.text,
                             shot.code, line.line))
     return cues
 

@@ -82,7 +82,8 @@ def encode_shot_clip(keyframe: Path, move: str, frame_count: int, output: Path, 
           "-frames:v", str(frame_count), "-an", *h264_args(settings)[2:], str(output)])
 
 
-def assemble_cut(segments: list[Path], output: Path, duration_s: float, audio: Path | None = None) -> None:
+def assemble_cut(segments: list[Path], output: Path, duration_s: float, fps: Fraction,
+                 audio: Path | None = None) -> None:
     """Join per-shot segments without re-encoding and add the sound: the given audio file, or
     48 kHz stereo silence. Delivery format: MP4 with faststart, AAC 48 kHz stereo."""
     if not segments:
@@ -91,11 +92,16 @@ def assemble_cut(segments: list[Path], output: Path, duration_s: float, audio: P
         listing = Path(folder) / "segments.txt"
         # the concat demuxer's list format: one quoted path a line, single quotes escaped
         listing.write_text("".join("file '" + str(Path(s).resolve()).replace("'", r"'\''") + "'\n" for s in segments))
+        # silence is endless, so it is cut to the film's length; a real mix already has it, and
+        # cutting with -t would shave the last video frame's duration by a rounding error
         audio_input = ["-i", str(audio)] if audio else [
-            "-f", "lavfi", "-i", "anullsrc=channel_layout=stereo:sample_rate=48000"]
+            "-f", "lavfi", "-t", f"{duration_s:.6f}", "-i", "anullsrc=channel_layout=stereo:sample_rate=48000"]
         _run([
             "-f", "concat", "-safe", "0", "-i", str(listing), *audio_input,
             "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy",
             "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2",
-            "-t", f"{duration_s:.6f}", "-movflags", "+faststart", str(output),
+            # a video timescale of whole frames: the concat demuxer's microsecond timestamps
+            # otherwise round 1/12 s and friends, shortening the film by a fraction of a frame
+            "-video_track_timescale", str(frame_rate(fps).numerator),
+            "-movflags", "+faststart", str(output),
         ])

@@ -1,0 +1,121 @@
+"""The sound: every dialogue line spoken, a score per scene, and the loudness-normalised mix."""
+
+import time
+
+import pandas as pd
+from dagster import AssetExecutionContext, Failure, MetadataValue, Output, asset
+
+from film_assets.assets.catalog import project_of, table
+from film_assets.domain.audio import SAMPLE_RATE, fit_length, read_wav, wav_bytes
+from film_assets.domain.dialogue import dialogue_lines
+from film_assets.domain.fountain import Screenplay
+from film_assets.domain.frame_rate import frame_rate
+from film_assets.domain.mix import PlacedLine, mix_tracks, pans_for, place_dialogue
+from film_assets.domain.music import SceneCue
+from film_assets.domain.project_settings import ProjectSettings
+from film_assets.domain.shots import shot_seed, shots_from_frame
+from film_assets.partitions import projects
+from resources.composer import Composer
+from resources.media_store import MediaStore, media_key
+from resources.voice import Voice
+
+GROUP = "sound"
+AAC_HEADROOM_DB = 1.0  # AAC encoding overshoots peaks (measured ~0.5 dB): limit below the ceiling
+
+
+@asset(partitions_def=projects, group_name=GROUP, code_version="1",
+       description="One spoken clip per dialogue line in its character's voice, with its measured length: "
+                   "the timing truth for the shot list.")
+def dialogue_track(context: AssetExecutionContext, scenes: dict, media_store: MediaStore, voice: Voice) -> Output[dict]:
+    project = project_of(context)
+    screenplay = Screenplay.from_dict(scenes["screenplay"])
+    settings = ProjectSettings.from_dict(scenes["settings"])
+    lines = dialogue_lines(screenplay)
+    characters = list(dict.fromkeys(line.character for line in lines))
+    try:
+        casting = voice.cast(characters, settings.voices)
+    except ValueError as error:
+        raise Failure(description=f"voice casting: {error}") from error
+    started, manifest = time.perf_counter(), {}
+    for done, line in enumerate(lines, start=1):
+        spoken = voice.speak(line, casting[line.character])
+        key = media_store.put_bytes(media_key(project, "dialogue_track", f"L{line.line:05d}.wav"),
+                                    wav_bytes(spoken.samples))
+        manifest[str(line.line)] = {"key": key, "duration_s": round(spoken.duration_s, 4), "character": line.character,
+                                    "voice_id": casting[line.character], "text": line.text,
+                                    "parameters": spoken.parameters}
+        if done == len(lines) or done % 10 == 0:
+            context.log.info(f"dialogue_track: {done}/{len(lines)} lines")
+    rows = [{"character": name or "(lyrics)", "voice": voice_id,
+             "lines": sum(1 for line in lines if line.character == name)} for name, voice_id in casting.items()]
+    return Output(manifest, metadata={
+        "lines": len(manifest), "speech_s": round(sum(entry["duration_s"] for entry in manifest.values()), 2),
+        "engine": f"{voice.name} v{voice.version}", "synthesis_seconds": round(time.perf_counter() - started, 3),
+        "casting": table(rows, {"character": "string", "voice": "string", "lines": "int"}),
+    })
+
+
+def _scene_cues(project: str, screenplay: Screenplay, shots) -> list[SceneCue]:
+    cues = []
+    for scene in screenplay.scenes:
+        scene_shots = [shot for shot in shots if shot.scene_index == scene.index]
+        if not scene_shots:
+            continue
+        cues.append(SceneCue(
+            scene_index=scene.index, heading=scene.heading, int_ext=scene.int_ext, location=scene.location,
+            time_of_day=scene_shots[0].time_of_day,  # continuity-resolved, as the pictures use it
+            action_text=" ".join(e.text for e in scene.elements if e.kind == "action"),
+            start_s=scene_shots[0].start_s, duration_s=sum(shot.duration_s for shot in scene_shots),
+            seed=shot_seed(project, f"SQ{scene_shots[0].sequence:03d}"),
+        ))
+    return cues
+
+
+@asset(partitions_def=projects, group_name=GROUP, code_version="1",
+       description="The score: music per scene whose mood follows the scene (time of day, INT/EXT, action words).")
+def music_track(context: AssetExecutionContext, scenes: dict, shot_list: pd.DataFrame, media_store: MediaStore,
+                composer: Composer) -> Output[dict]:
+    project = project_of(context)
+    shots = shots_from_frame(shot_list)
+    started = time.perf_counter()
+    samples, per_scene = composer.compose(_scene_cues(project, Screenplay.from_dict(scenes["screenplay"]), shots))
+    key = media_store.put_bytes(media_key(project, "music_track", "score.wav"), wav_bytes(samples))
+    return Output({"key": key, "duration_s": round(len(samples) / SAMPLE_RATE, 4), "scenes": per_scene}, metadata={
+        "duration_s": round(len(samples) / SAMPLE_RATE, 3), "composer": f"{composer.name} v{composer.version}",
+        "compose_seconds": round(time.perf_counter() - started, 3),
+        "scenes": MetadataValue.json(per_scene),
+    })
+
+
+@asset(partitions_def=projects, group_name=GROUP, code_version="1",
+       description="Dialogue over music ducked under speech, normalised to the project's loudness target "
+                   "(-14 LUFS web default) with true peak under the ceiling; 48 kHz stereo.")
+def audio_mix(context: AssetExecutionContext, scenes: dict, shot_list: pd.DataFrame, dialogue_track: dict,
+              music_track: dict, media_store: MediaStore) -> Output[dict]:
+    project = project_of(context)
+    settings = ProjectSettings.from_dict(scenes["settings"])
+    shots = shots_from_frame(shot_list)
+    fps = frame_rate(shots[0].fps)
+    total = round(float(sum(shot.duration_frames for shot in shots) / fps) * SAMPLE_RATE)
+    started = time.perf_counter()
+    placed = [PlacedLine(line.line, shot.start_s + line.offset_s,
+                         read_wav(media_store.get_bytes(dialogue_track[str(line.line)]["key"])), pan)
+              for shot in shots for line, pan in zip(shot.dialogue, pans_for(len(shot.dialogue)))]
+    dialogue = place_dialogue(placed, total, SAMPLE_RATE)
+    music = read_wav(media_store.get_bytes(music_track["key"]))
+    music = fit_length(music, total)
+    mixed, report = mix_tracks(dialogue, music, SAMPLE_RATE, settings.loudness_lufs,
+                               settings.true_peak_dbtp - AAC_HEADROOM_DB)
+    key = media_store.put_bytes(media_key(project, "audio_mix", "mix.wav"), wav_bytes(mixed))
+    lines = [{"line": p.line, "start_s": round(p.start_s, 4), "duration_s": round(len(p.samples) / SAMPLE_RATE, 4),
+              "pan": round(float(p.pan), 3)} for p in placed]
+    return Output({"key": key, "duration_s": round(total / SAMPLE_RATE, 6), "lines": lines,
+                   "integrated_lufs": round(report.integrated_lufs, 2), "true_peak_dbtp": round(report.true_peak_dbtp, 2),
+                   "target_lufs": settings.loudness_lufs, "ceiling_dbtp": settings.true_peak_dbtp}, metadata={
+        "integrated_lufs": round(report.integrated_lufs, 2), "true_peak_dbtp": round(report.true_peak_dbtp, 2),
+        "target_lufs": settings.loudness_lufs, "ceiling_dbtp": settings.true_peak_dbtp,
+        "gain_db": report.gain_db, "limiter_max_reduction_db": report.limited_db,
+        "lines_placed": len(placed), "mix_seconds": round(time.perf_counter() - started, 3),
+        "duration_s": round(total / SAMPLE_RATE, 3),
+    })
+

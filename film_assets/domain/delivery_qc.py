@@ -1,0 +1,93 @@
+"""Delivery QC: measure the film as delivered (the MP4 and its SRT), not our own bookkeeping.
+
+PyAV (ffmpeg's libraries) decodes the file; loudness and true peak use the same measures the mix
+was normalised with.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+from scipy.signal import correlate
+
+from film_assets.domain.audio import SAMPLE_RATE
+from film_assets.domain.loudness import integrated_loudness, true_peak_dbtp
+
+CUE_TOLERANCE_S = 0.1
+PRESENCE_CORRELATION = 0.5  # how much of the delivered audio in a line's window is that line
+SEARCH_LAG_S = 0.03
+
+
+@dataclass(frozen=True)
+class DeliveredFilm:
+    audio: np.ndarray          # float32 (n, channels) at the stream's rate
+    sample_rate: int
+    video_frames: int
+    video_duration_s: float
+
+    @property
+    def audio_duration_s(self) -> float:
+        return len(self.audio) / self.sample_rate
+
+
+def read_delivered(path: Path) -> DeliveredFilm:
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        frames, video_end = 0, 0.0
+        for packet in container.demux(video):
+            if packet.size and packet.pts is not None:
+                frames += 1
+                video_end = max(video_end, float((packet.pts + (packet.duration or 0)) * packet.time_base))
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        chunks = [frame.to_ndarray() for frame in container.decode(stream)]
+        rate = stream.codec_context.sample_rate
+    planar = np.concatenate(chunks, axis=1) if chunks else np.zeros((2, 0), dtype=np.float32)
+    return DeliveredFilm(planar.T.astype(np.float32), rate, frames, video_end)
+
+
+def parse_srt(text: str) -> list[tuple[float, float, str]]:
+    cues = []
+    for block in text.strip().split("\n\n"):
+        rows = block.strip().splitlines()
+        match = re.match(r"(\d+):(\d+):(\d+),(\d+) --> (\d+):(\d+):(\d+),(\d+)", rows[1]) if len(rows) >= 3 else None
+        if match:
+            h1, m1, s1, ms1, h2, m2, s2, ms2 = map(int, match.groups())
+            cues.append((h1 * 3600 + m1 * 60 + s1 + ms1 / 1000, h2 * 3600 + m2 * 60 + s2 + ms2 / 1000, " ".join(rows[2:])))
+    return cues
+
+
+def loudness_of(film: DeliveredFilm) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) of the delivered audio."""
+    return integrated_loudness(film.audio, film.sample_rate), true_peak_dbtp(film.audio)
+
+
+def best_alignment(channel: np.ndarray, clip: np.ndarray, start: int, max_lag: int) -> tuple[float, int]:
+    """(correlation, lag in samples) of the clip against channel around start: normalised
+    cross-correlation at every lag in [-max_lag, max_lag] at once, through an FFT."""
+    begin = max(start - max_lag, 0)
+    region = channel[begin: start + max_lag + len(clip)].astype(np.float64)
+    if len(region) < len(clip) or not np.any(clip):
+        return 0.0, 0
+    clip = clip.astype(np.float64)
+    raw = correlate(region, clip, mode="valid", method="fft")
+    energy = np.cumsum(np.concatenate([[0.0], region ** 2]))
+    window_norms = np.sqrt(np.maximum(energy[len(clip):] - energy[:-len(clip)], 1e-20))
+    scores = raw / (window_norms * np.linalg.norm(clip))
+    best = int(np.argmax(scores))
+    return float(scores[best]), begin + best - start
+
+
+def line_presence(film: DeliveredFilm, start_s: float, clip: np.ndarray) -> float:
+    """How clearly a line's clip is in the delivered audio where it should be: the best normalised
+    correlation in the mid or either side (dual dialogue is panned apart), allowing a few ms of
+    codec delay. ~1 when the line is there and clear, ~0 when not."""
+    if film.sample_rate != SAMPLE_RATE:
+        raise ValueError(f"delivered audio is {film.sample_rate} Hz, expected {SAMPLE_RATE}")
+    start, lag = int(round(start_s * SAMPLE_RATE)), int(SEARCH_LAG_S * SAMPLE_RATE)
+    channels = (film.audio.mean(axis=1), film.audio[:, 0], film.audio[:, -1])
+    return max(best_alignment(channel, clip, start, lag)[0] for channel in channels)

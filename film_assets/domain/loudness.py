@@ -1,0 +1,103 @@
+"""Loudness for delivery: integrated loudness (ITU-R BS.1770 via pyloudnorm), true peak, and
+normalisation to a target with a true-peak ceiling.
+
+True peak is measured on a 4x oversampled signal (BS.1770 Annex 2): the sample peak misses the
+inter-sample peaks a DAC or an AAC decoder produces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyloudnorm
+from scipy.ndimage import minimum_filter1d, uniform_filter1d
+from scipy.signal import resample_poly
+
+OVERSAMPLE = 4
+LIMITER_WINDOW_S = 0.004  # look-ahead and smoothing of the peak limiter
+
+
+@dataclass(frozen=True)
+class LoudnessReport:
+    integrated_lufs: float
+    true_peak_dbtp: float
+    gain_db: float
+    limited_db: float  # deepest gain reduction the limiter applied (0 when it did nothing)
+
+
+def integrated_loudness(samples: np.ndarray, sample_rate: int) -> float:
+    return float(pyloudnorm.Meter(sample_rate).integrated_loudness(np.asarray(samples, dtype=np.float64)))
+
+
+def _oversampled_peaks(samples: np.ndarray) -> np.ndarray:
+    """Per original sample, the largest absolute value among its oversampled neighbours (all
+    channels)."""
+    stereo = np.asarray(samples, dtype=np.float32).reshape(len(samples), -1)
+    peaks = np.zeros(len(stereo), dtype=np.float32)
+    for channel in stereo.T:  # per channel keeps the reductions over long contiguous rows
+        upsampled = np.abs(resample_poly(channel, OVERSAMPLE, 1).astype(np.float32))
+        upsampled = np.pad(upsampled, (0, len(stereo) * OVERSAMPLE - len(upsampled)))
+        np.maximum(peaks, upsampled.reshape(len(stereo), OVERSAMPLE).max(axis=1), out=peaks)
+    return peaks
+
+
+def true_peak_dbtp(samples: np.ndarray) -> float:
+    peak = float(_oversampled_peaks(samples).max()) if len(samples) else 0.0
+    return float(20 * np.log10(peak)) if peak > 0 else float("-inf")
+
+
+def _limiter_gain(peaks: np.ndarray, ceiling: float, sample_rate: int) -> np.ndarray:
+    """A gain envelope that keeps every peak at or under the ceiling, ramping instead of stepping.
+
+    Hand-written because pyloudnorm only measures and scales, and ffmpeg's loudnorm switches the
+    whole programme to dynamic mode when the peak constraint bites; this touches only the few
+    peaks above the ceiling."""
+    needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12)).astype(np.float32)
+    if needed.min() >= 1.0:
+        return needed
+    window = max(int(LIMITER_WINDOW_S * sample_rate), 1)
+    # a minimum over twice the window, then an average over one: still at or below what every
+    # peak needs, but a ramp (no clicks)
+    gain = uniform_filter1d(minimum_filter1d(needed, size=2 * window + 1), size=window + 1)
+    return np.minimum(gain, needed)
+
+
+def normalize_loudness(samples: np.ndarray, sample_rate: int, target_lufs: float,
+                       ceiling_dbtp: float) -> tuple[np.ndarray, LoudnessReport]:
+    """Gain to the target loudness with true peaks limited to the ceiling.
+
+    Gain is linear, so the signal's oversampled peaks are measured once and every round only
+    rescales them: each round picks a gain, derives the limiter's envelope and measures the
+    loudness again (limiting lowers it); a secant step settles in two to four rounds."""
+    source = np.asarray(samples, dtype=np.float32)
+    peaks = _oversampled_peaks(source)
+    ceiling = 10 ** (ceiling_dbtp / 20)
+
+    def apply(gain_db: float) -> tuple[np.ndarray, np.ndarray]:
+        scale = 10 ** (gain_db / 20)
+        envelope = _limiter_gain(peaks * scale, ceiling, sample_rate)
+        gains = envelope * scale
+        return (source * (gains[:, None] if source.ndim == 2 else gains)).astype(np.float32), envelope
+
+    gain_db, envelope, out = 0.0, np.ones(len(source), dtype=np.float32), source
+    loudness = integrated_loudness(source, sample_rate)
+    previous = None  # (gain, loudness) of the round before, for the secant step
+    for _ in range(8):
+        if not np.isfinite(loudness) or abs(loudness - target_lufs) < 0.05:
+            break  # silence has nothing to normalise
+        # loudness rises less than 1 dB per dB of gain once the limiter works: step by the
+        # measured slope (secant), starting from a plain 1:1 step
+        slope = 1.0 if previous is None else (loudness - previous[1]) / (gain_db - previous[0] or 1e-9)
+        previous = (gain_db, loudness)
+        gain_db += (target_lufs - loudness) / min(max(slope, 0.2), 1.0)
+        out, envelope = apply(gain_db)
+        loudness = integrated_loudness(out, sample_rate)
+    peak_db = true_peak_dbtp(out)
+    if peak_db > ceiling_dbtp:  # the envelope is applied to samples, peaks sit between them
+        out = out * np.float32(10 ** ((ceiling_dbtp - peak_db) / 20))
+        peak_db = ceiling_dbtp
+    report = LoudnessReport(integrated_loudness(out, sample_rate) if peak_db == ceiling_dbtp else loudness,
+                            peak_db, round(gain_db, 2),
+                            round(float(20 * np.log10(max(envelope.min(), 1e-12))), 2))
+    return out.astype(np.float32), report
