@@ -44,7 +44,7 @@ def keyframes(context: AssetExecutionContext, shot_list: pd.DataFrame, media_sto
     started = time.perf_counter()
     for done, rendered in enumerate(renderer.render(shots, width, height), start=1):
         buffer = io.BytesIO()
-        rendered.image.save(buffer, format="PNG")
+        rendered.image.save(buffer, format="PNG", compress_level=1)  # zlib level 6 costs ~3x the time for ~20% less size
         data = buffer.getvalue()
         key = media_store.put_bytes(media_key(project, "keyframes", f"{rendered.code}.png"), data)
         band = rendered.picture_band or (0, height)

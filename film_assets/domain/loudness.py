@@ -12,9 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 import pyloudnorm
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import resample_poly
+from scipy.signal import firwin, upfirdn
 
 OVERSAMPLE = 4
+# The interpolation filter of BS.1770-4 Annex 2's size: 48 taps, 12 per phase of the 4x
+# oversampling (float32, so a film's worth of samples interpolates in a fraction of a second).
+_INTERPOLATOR = (firwin(48, 1 / OVERSAMPLE, window=("kaiser", 7.0)) * OVERSAMPLE).astype(np.float32)
 LIMITER_WINDOW_S = 0.004  # look-ahead and smoothing of the peak limiter
 
 
@@ -35,10 +38,14 @@ def _oversampled_peaks(samples: np.ndarray) -> np.ndarray:
     channels)."""
     stereo = np.asarray(samples, dtype=np.float32).reshape(len(samples), -1)
     peaks = np.zeros(len(stereo), dtype=np.float32)
-    for channel in stereo.T:  # per channel keeps the reductions over long contiguous rows
-        upsampled = np.abs(resample_poly(channel, OVERSAMPLE, 1).astype(np.float32))
-        upsampled = np.pad(upsampled, (0, len(stereo) * OVERSAMPLE - len(upsampled)))
-        np.maximum(peaks, upsampled.reshape(len(stereo), OVERSAMPLE).max(axis=1), out=peaks)
+    for channel in stereo.T:
+        # upfirdn's output is longer than OVERSAMPLE x the input (the filter's tail), so every
+        # phase below has a value for every sample; abs in place avoids a second large array
+        upsampled = upfirdn(_INTERPOLATOR, np.ascontiguousarray(channel), up=OVERSAMPLE)
+        np.abs(upsampled, out=upsampled)
+        # element-wise maxima of the OVERSAMPLE phases: far faster than a max over a length-4 axis
+        for phase in range(OVERSAMPLE):
+            np.maximum(peaks, upsampled[phase:len(stereo) * OVERSAMPLE:OVERSAMPLE], out=peaks)
     return peaks
 
 
@@ -84,7 +91,7 @@ def normalize_loudness(samples: np.ndarray, sample_rate: int, target_lufs: float
     loudness = integrated_loudness(source, sample_rate)
     previous = None  # (gain, loudness) of the round before, for the secant step
     for _ in range(8):
-        if not np.isfinite(loudness) or abs(loudness - target_lufs) < 0.05:
+        if not np.isfinite(loudness) or abs(loudness - target_lufs) < 0.1:
             break  # silence has nothing to normalise
         # loudness rises less than 1 dB per dB of gain once the limiter works: step by the
         # measured slope (secant), starting from a plain 1:1 step
