@@ -16,6 +16,7 @@ from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance
 
+from film_assets.domain.dialogue import dialogue_lines
 from film_assets.domain.fountain import Screenplay, parse_fountain
 from film_assets.domain.project_ids import slugify, validate_project_id
 from film_assets.domain.project_settings import ProjectSettings
@@ -86,8 +87,9 @@ def render_project(script: Path, project: str | None = None, out: Path | None = 
 
     from film_assets.definitions import build_definitions
 
-    instance = instance_for(environment)
     defs = build_definitions(environment)
+    check_voices(screenplay, settings, defs.resources["voice"])  # before anything is written
+    instance = instance_for(environment)
     store = defs.resources["media_store"]
     instance.add_dynamic_partitions(projects.name, [project])
     submit_screenplay(store, project, text, source_name, settings)
@@ -118,6 +120,17 @@ def render_project(script: Path, project: str | None = None, out: Path | None = 
         dialogue_lines=cut["dialogue_lines"], duration_s=cut["duration_s"], final_cut=delivered["video"],
         subtitles=delivered["subtitles"], timeline=delivered["timeline"],
     )
+
+
+def check_voices(screenplay: Screenplay, settings: ProjectSettings, voice) -> None:
+    """Refuse voice overrides for characters the script doesn't have, or voices the engine lacks."""
+    characters = list(dict.fromkeys(line.character for line in dialogue_lines(screenplay)))
+    unknown = sorted(set(settings.voices) - set(characters))
+    if unknown:
+        speaking = ", ".join(name for name in characters if name) or "none"
+        raise ValueError(f"--voice for {', '.join(unknown)}: no such speaking character in the script "
+                         f"(speaking characters: {speaking})")
+    voice.cast(characters, settings.voices)  # raises ValueError naming the character and the valid voices
 
 
 def failure_message(result) -> str:

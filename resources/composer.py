@@ -11,25 +11,17 @@ is the only one.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 
 import numpy as np
-from dagster import ConfigurableResource
 
 from film_assets.domain.audio import SAMPLE_RATE
 from film_assets.domain.music import SceneCue, compose_score
+from resources.versioned import MediaMaker
 
 
-class Composer(ConfigurableResource, ABC):
+class Composer(MediaMaker):
     """Writes the score of a film, one cue per scene."""
-
-    @property
-    @abstractmethod
-    def name(self) -> str: ...
-
-    @property
-    @abstractmethod
-    def version(self) -> str: ...
 
     @abstractmethod
     def compose(self, cues: list[SceneCue]) -> tuple[np.ndarray, list[dict]]:

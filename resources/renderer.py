@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
-from dagster import ConfigurableResource
 from PIL import Image
 
 from film_assets.domain.shots import Shot
 from film_assets.domain.storyboard import draw_storyboard, picture_band
+from resources.versioned import MediaMaker
 
 
 @dataclass(frozen=True)
@@ -34,16 +34,8 @@ class RenderedKeyframe:
         return hashlib.sha256(json.dumps(self.parameters, sort_keys=True).encode()).hexdigest()[:16]
 
 
-class Renderer(ConfigurableResource, ABC):
+class Renderer(MediaMaker):
     """Draws one keyframe per shot."""
-
-    @property
-    @abstractmethod
-    def name(self) -> str: ...
-
-    @property
-    @abstractmethod
-    def version(self) -> str: ...
 
     @abstractmethod
     def render(self, shots: list[Shot], width: int, height: int) -> Iterator[RenderedKeyframe]:

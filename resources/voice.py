@@ -14,26 +14,18 @@ imports there too, so CPU-only installs and this module never import torch. The 
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Mapping
 
-from dagster import ConfigurableResource
 
 from film_assets.domain import espeak
 from film_assets.domain.dialogue import LineSpec
 from film_assets.domain.voices import VOICES_VERSION, SpokenLine, cast_voices, speak_line
+from resources.versioned import MediaMaker
 
 
-class Voice(ConfigurableResource, ABC):
+class Voice(MediaMaker):
     """Gives every dialogue line a spoken voice."""
-
-    @property
-    @abstractmethod
-    def name(self) -> str: ...
-
-    @property
-    @abstractmethod
-    def version(self) -> str: ...
 
     @abstractmethod
     def cast(self, characters: list[str], overrides: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -189,3 +189,17 @@ def test_crash_mid_render_leaves_only_whole_files_and_a_rerun_recovers(film_home
     rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     assert probe(tmp_path / "out" / "final_cut.mp4")["frames"] == int(shots["duration_frames"].sum())
+
+
+def test_voice_override_is_used_and_a_bad_one_refused_before_anything_is_written(run_cli, film_home, tmp_path):
+    ok = run_cli("render", str(EXAMPLES / "lighthouse.fountain"), "--project", "voices", "--out", str(tmp_path / "o"),
+                 "--width", "320", "--height", "180", "--fps", "8", "--voice", "TOMÁS=en-gb+f3")
+    assert ok.returncode == 0, ok.stderr
+    track = json.loads(stored(film_home, "voices", "dialogue_track", "dialogue_track.json").read_text())
+    assert {entry["voice_id"] for entry in track.values() if entry["character"] == "TOMÁS"} == {"en-gb+f3"}
+
+    for override, message in (("NOBODY=en-us+m3", "no such speaking character"), ("TOMÁS=klingon+zz", "TOMÁS")):
+        bad = run_cli("render", str(EXAMPLES / "lighthouse.fountain"), "--project", "bad-voice",
+                      "--out", str(tmp_path / "bad"), "--voice", override)
+        assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr, bad.stderr
+        assert not stored(film_home, "bad-voice", "submission", "").exists()
