@@ -2,7 +2,8 @@
 same runs.
 
     filmstudio render SCRIPT [--project ID] [--out DIR] [--width W] [--height H] [--fps F]
-                             [--loudness web|broadcast|LUFS] [--voice CHARACTER=VOICE ...] [--json]
+                             [--loudness web|broadcast|LUFS] [--voice CHARACTER=VOICE ...]
+                             [--renderer storyboard|diffusers --model PATH_OR_ID [--steps N] ...] [--json]
     filmstudio ui [--port PORT]
 """
 
@@ -35,7 +36,7 @@ def _render(args: argparse.Namespace) -> int:
         settings = ProjectSettings(width=args.width, height=args.height, fps=args.fps,
                                    loudness_lufs=_loudness(args.loudness), voices=_voices(args.voice))
         result = render_project(Path(args.script), args.project, Path(args.out) if args.out else None,
-                                settings, progress=progress)
+                                settings, progress=progress, renderer=_renderer_choice(args))
     except (FountainError, InvalidProjectId, FileNotFoundError, ValueError) as error:
         print(f"filmstudio: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -49,6 +50,21 @@ def _render(args: argparse.Namespace) -> int:
               f"lines, {result.duration_s:.2f} s\n  film:      {result.final_cut}\n  subtitles: {result.subtitles}\n"
               f"  timeline:  {result.timeline}\n  run:       {result.run_id} (see it with `filmstudio ui`)")
     return 0
+
+
+def _renderer_choice(args: argparse.Namespace):
+    """The CLI's renderer flags; None keeps the environment's choice (FILMSTUDIO_RENDERER...)."""
+    from resources.profiles import RendererChoice, current_environment
+
+    if args.renderer is None and args.model is None:
+        return None
+    base = current_environment().renderer
+    options = dict(base.options)
+    for name in ("model", "steps", "guidance", "scheduler", "batch_size"):
+        if getattr(args, name) is not None:
+            options[name] = getattr(args, name)
+    kind = args.renderer or ("diffusers" if args.model else base.kind)
+    return RendererChoice(kind, options if kind == "diffusers" else {})
 
 
 def _loudness(value: str) -> float:
@@ -101,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--width", type=int, default=1280, help="frame width (default 1280)")
     render.add_argument("--height", type=int, default=720, help="frame height (default 720)")
     render.add_argument("--fps", type=float, default=24.0, help="frames per second (default 24; 23.976 is NTSC)")
+    render.add_argument("--renderer", choices=("storyboard", "diffusers"),
+                        help="keyframe renderer (default: storyboard, or FILMSTUDIO_RENDERER)")
+    render.add_argument("--model", help="diffusers model: hub id or local folder made with save_pretrained")
+    render.add_argument("--steps", type=int, help="diffusers denoising steps (default 30)")
+    render.add_argument("--guidance", type=float, help="diffusers guidance scale (default 7.0)")
+    render.add_argument("--scheduler", help="diffusers scheduler class, e.g. DPMSolverMultistepScheduler")
+    render.add_argument("--batch-size", type=int, dest="batch_size", help="shots per diffusers call (default 4)")
     render.add_argument("--loudness", default="web",
                         help="loudness target: web (-14 LUFS, default), broadcast (-23) or a number of LUFS")
     render.add_argument("--voice", action="append", default=[], metavar="CHARACTER=VOICE",

@@ -1,7 +1,13 @@
 """Heavy model code, free of Dagster: plain functions and classes, testable alone.
 
-Coming with the gpu_ops issue: diffusers text-to-image (and image-to-video, text-to-music)
-pipelines loaded from a hub id or a local path, device and dtype choice (CUDA, MPS, CPU),
-batching, and one cached pipeline per process. Nothing lives here yet; CPU-only installs never
-import torch.
+- gpu_ops.device: pick_device (CUDA, then MPS, then CPU) and pick_dtype (bf16/fp16/fp32).
+- gpu_ops.pipelines: load_text_to_image, a diffusers text-to-image pipeline from a hub id or a
+  local save_pretrained folder, with SDPA attention, optional scheduler swap and torch.compile,
+  kept once per process; model_identity, which weights made an image.
+- gpu_ops.text_to_image: generate_images, seeded and batched rendering that halves the batch on
+  out-of-memory.
+- gpu_ops.errors: ModelLoadError and ModelOutOfMemory, naming the model and the setting to change.
+
+Importing the package imports nothing heavy (CPU-only installs never import torch): import the
+submodules you need. gpu_ops.errors is torch-free too.
 """

@@ -2,28 +2,50 @@
 
 `local` (the embedded default) keeps Dagster's instance (SQLite) and every project's media under
 one folder, FILMSTUDIO_HOME (default ~/.filmstudio): no cloud account, no GPU, no services.
+FILMSTUDIO_RENDERER=diffusers with FILMSTUDIO_MODEL (and the RENDERER_ENV settings) picks the
+generated-image renderer; the CLI's --renderer/--model flags set the same choice.
 The `prod` profile (Postgres, S3, SQS, Kubernetes) comes with the service-mode issue.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from resources.io_manager import MediaStoreIOManager
 from resources.media_store import LocalMediaStore, MediaStore
 from resources.composer import ProceduralComposer
-from resources.renderer import StoryboardRenderer
+from resources.renderer import Renderer, StoryboardRenderer
 from resources.voice import EspeakVoice
 
 PROFILES = ("local",)
+
+
+RENDERERS = ("storyboard", "diffusers")
+# the diffusers renderer's settings as environment variables, for `dagster dev` and deployments
+RENDERER_ENV = {"model": "FILMSTUDIO_MODEL", "revision": "FILMSTUDIO_MODEL_REVISION", "steps": "FILMSTUDIO_STEPS",
+                "guidance": "FILMSTUDIO_GUIDANCE", "scheduler": "FILMSTUDIO_SCHEDULER",
+                "batch_size": "FILMSTUDIO_BATCH_SIZE", "precision": "FILMSTUDIO_PRECISION", "device": "FILMSTUDIO_DEVICE"}
+
+
+@dataclass(frozen=True)
+class RendererChoice:
+    kind: str = "storyboard"
+    options: dict = field(default_factory=dict)  # DiffusersRenderer fields
+
+    def __post_init__(self) -> None:
+        if self.kind not in RENDERERS:
+            raise ValueError(f"renderer {self.kind!r} is not known: use {' or '.join(RENDERERS)}")
+        if self.kind == "diffusers" and not self.options.get("model"):
+            raise ValueError("the diffusers renderer needs a model: --model PATH_OR_HUB_ID (or FILMSTUDIO_MODEL)")
 
 
 @dataclass(frozen=True)
 class Environment:
     profile: str
     home: Path
+    renderer: RendererChoice = field(default_factory=RendererChoice)
 
     @property
     def dagster_home(self) -> Path:
@@ -40,7 +62,17 @@ def current_environment() -> Environment:
     if profile not in PROFILES:
         raise ValueError(f"FILMSTUDIO_PROFILE={profile!r} is not a known profile: use one of {', '.join(PROFILES)}")
     home = Path(os.environ.get("FILMSTUDIO_HOME", Path.home() / ".filmstudio")).expanduser().resolve()
-    return Environment(profile=profile, home=home)
+    options = {name: os.environ[variable] for name, variable in RENDERER_ENV.items() if os.environ.get(variable)}
+    renderer = RendererChoice(os.environ.get("FILMSTUDIO_RENDERER", "storyboard"), options)
+    return Environment(profile=profile, home=home, renderer=renderer)
+
+
+def renderer_for(choice: RendererChoice) -> Renderer:
+    if choice.kind == "diffusers":
+        from resources.diffusers_renderer import DiffusersRenderer
+
+        return DiffusersRenderer(**choice.options)
+    return StoryboardRenderer()
 
 
 def media_store_for(environment: Environment) -> MediaStore:
@@ -52,7 +84,7 @@ def build_resources(environment: Environment) -> dict:
     return {
         "media_store": store,
         "io_manager": MediaStoreIOManager(media_store=store),
-        "renderer": StoryboardRenderer(),
+        "renderer": renderer_for(environment.renderer),
         "voice": EspeakVoice(),
         "composer": ProceduralComposer(),
     }

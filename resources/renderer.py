@@ -27,6 +27,7 @@ class RenderedKeyframe:
     parameters: dict  # everything that shaped the image, recorded as lineage
     # rows (top, bottom) a camera move may move; the rest (a storyboard's header and caption) stays still
     picture_band: tuple[int, int] | None = None
+    measurements: dict | None = None  # how it went (render time): recorded, but not part of the render key
 
     @property
     def render_key(self) -> str:
@@ -37,8 +38,11 @@ class RenderedKeyframe:
 class Renderer(MediaMaker):
     """Draws one keyframe per shot."""
 
+    def preflight(self, width: int, height: int) -> None:
+        """Fail fast, before a run starts, on settings that cannot work (cheap: loads no model)."""
+
     @abstractmethod
-    def render(self, shots: list[Shot], width: int, height: int) -> Iterator[RenderedKeyframe]:
+    def render(self, shots: list[Shot], width: int, height: int, project: str) -> Iterator[RenderedKeyframe]:
         """Yield one keyframe per shot, in order, as each finishes (so callers can store and
         report progress shot by shot)."""
 
@@ -55,7 +59,7 @@ class StoryboardRenderer(Renderer):
     def version(self) -> str:
         return "1"  # bump when the drawing changes, so stored frames count as stale
 
-    def render(self, shots: list[Shot], width: int, height: int) -> Iterator[RenderedKeyframe]:
+    def render(self, shots: list[Shot], width: int, height: int, project: str) -> Iterator[RenderedKeyframe]:
         band = picture_band(width, height)
         for shot in shots:
             spec = asdict(shot)

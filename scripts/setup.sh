@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Create ./.venv (Python 3.11+) and install film_assets with its test tools. Idempotent.
-# Everything comes from PyPI: ffmpeg ships inside imageio-ffmpeg, fonts inside a wheel; no
-# system packages, no Docker, no GPU.
+# Everything comes from PyPI: ffmpeg ships inside imageio-ffmpeg, fonts and espeak-ng inside
+# wheels; no system packages, no Docker, no GPU.
+#   bash scripts/setup.sh          the base install (CPU renderers)
+#   bash scripts/setup.sh --gpu    also the gpu extra (torch, diffusers, transformers) and test tools
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,5 +16,13 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[dev]"
+if [ "${1:-}" = "--gpu" ]; then
+  # torch first, pinned: with it installed, the gpu extra's own "torch" requirement is already met.
+  # On a CPU machine of ours pip takes the CPU build of this version from its local wheels; a plain
+  # "torch" requirement would pull the CUDA build and several GB with it.
+  .venv/bin/python -m pip install --quiet "torch==${TORCH_VERSION:-2.13.0}"
+  .venv/bin/python -m pip install --quiet -e ".[dev,gpu]"
+else
+  .venv/bin/python -m pip install --quiet -e ".[dev]"
+fi
 echo "setup: ready (.venv/bin/filmstudio)" >&2

@@ -2,7 +2,7 @@
 # Set up, then run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --gpu  # the tests build and run a tiny diffusion model
 set +e
 .venv/bin/python -m pytest "$@"
 status=$?

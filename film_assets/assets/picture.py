@@ -42,14 +42,15 @@ def keyframes(context: AssetExecutionContext, shot_list: pd.DataFrame, media_sto
     width, height = (shots[0].width, shots[0].height) if shots else (1280, 720)
     manifest, thumbs, progress = {}, [], _Progress(context, "keyframes", len(shots))
     started = time.perf_counter()
-    for done, rendered in enumerate(renderer.render(shots, width, height), start=1):
+    for done, rendered in enumerate(renderer.render(shots, width, height, project), start=1):
         buffer = io.BytesIO()
         rendered.image.save(buffer, format="PNG", compress_level=1)  # zlib level 6 costs ~3x the time for ~20% less size
         data = buffer.getvalue()
         key = media_store.put_bytes(media_key(project, "keyframes", f"{rendered.code}.png"), data)
         band = rendered.picture_band or (0, height)
         manifest[rendered.code] = {"key": key, "render_key": rendered.render_key, "picture_band": list(band),
-                                   "sha256": hashlib.sha256(data).hexdigest(), **rendered.parameters}
+                                   "sha256": hashlib.sha256(data).hexdigest(), **rendered.parameters,
+                                   **(rendered.measurements or {})}
         thumbs.append((rendered.code, rendered.image))
         progress(done, rendered.code)
     rows = [{"code": code, "render_key": entry["render_key"], "seed": entry["seed"], "prompt": entry["prompt"][:120]}
