@@ -26,7 +26,8 @@ RENDERERS = ("storyboard", "diffusers")
 # the diffusers renderer's settings as environment variables, for `dagster dev` and deployments
 RENDERER_ENV = {"model": "FILMSTUDIO_MODEL", "revision": "FILMSTUDIO_MODEL_REVISION", "steps": "FILMSTUDIO_STEPS",
                 "guidance": "FILMSTUDIO_GUIDANCE", "scheduler": "FILMSTUDIO_SCHEDULER",
-                "batch_size": "FILMSTUDIO_BATCH_SIZE", "precision": "FILMSTUDIO_PRECISION", "device": "FILMSTUDIO_DEVICE"}
+                "batch_size": "FILMSTUDIO_BATCH_SIZE", "precision": "FILMSTUDIO_PRECISION", "device": "FILMSTUDIO_DEVICE",
+                "compile_unet": "FILMSTUDIO_COMPILE"}
 
 
 @dataclass(frozen=True)

@@ -98,3 +98,20 @@ def test_a_project_without_a_submission_fails_naming_what_is_missing(defs, film_
     result = render_partition(defs, film_home, "never-submitted")
     assert failure_message(result) == ("step screenplay failed: project 'never-submitted' has no submitted "
                                        "screenplay (expected projects/never-submitted/submission/screenplay.fountain)")
+
+
+def test_renderer_is_chosen_by_the_environment(film_home, monkeypatch, tmp_path):
+    from resources.diffusers_renderer import DiffusersRenderer
+    from resources.profiles import build_resources, current_environment
+
+    monkeypatch.setenv("FILMSTUDIO_RENDERER", "diffusers")
+    monkeypatch.setenv("FILMSTUDIO_MODEL", str(tmp_path))
+    monkeypatch.setenv("FILMSTUDIO_STEPS", "12")
+    monkeypatch.setenv("FILMSTUDIO_COMPILE", "1")
+    renderer = build_resources(current_environment())["renderer"]
+    assert isinstance(renderer, DiffusersRenderer)
+    assert (renderer.model, renderer.steps, renderer.compile_unet) == (str(tmp_path), 12, True)
+
+    monkeypatch.setenv("FILMSTUDIO_RENDERER", "dall-e")
+    with pytest.raises(ValueError, match="renderer 'dall-e' is not known"):
+        current_environment()
