@@ -115,3 +115,11 @@ def test_renderer_is_chosen_by_the_environment(film_home, monkeypatch, tmp_path)
     monkeypatch.setenv("FILMSTUDIO_RENDERER", "dall-e")
     with pytest.raises(ValueError, match="renderer 'dall-e' is not known"):
         current_environment()
+
+
+def test_loading_the_definitions_and_rendering_on_cpu_defaults_never_imports_torch(film_home):
+    code = ("import sys; import film_assets.definitions, film_assets.render, resources.diffusers_renderer; "
+            "assert 'torch' not in sys.modules and 'diffusers' not in sys.modules, 'heavy model code was imported'")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=_env(film_home), capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
