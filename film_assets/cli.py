@@ -36,7 +36,7 @@ def _render(args: argparse.Namespace) -> int:
         settings = ProjectSettings(width=args.width, height=args.height, fps=args.fps,
                                    loudness_lufs=_loudness(args.loudness), voices=_voices(args.voice))
         result = render_project(Path(args.script), args.project, Path(args.out) if args.out else None,
-                                settings, progress=progress, renderer=_renderer_choice(args))
+                                settings, progress=progress, environment_overrides=_model_overrides(args))
     except (FountainError, InvalidProjectId, FileNotFoundError, ValueError) as error:
         print(f"filmstudio: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -52,19 +52,23 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
-def _renderer_choice(args: argparse.Namespace):
-    """The CLI's renderer flags; None keeps the environment's choice (FILMSTUDIO_RENDERER...)."""
+def _model_overrides(args: argparse.Namespace) -> dict:
+    """The CLI's model flags, over the environment's settings (FILMSTUDIO_RENDERER, ...)."""
     from resources.profiles import RendererChoice, current_environment
 
-    if args.renderer is None and args.model is None:
-        return None
-    base = current_environment().renderer
-    options = dict(base.options)
-    for name in ("model", "steps", "guidance", "scheduler", "batch_size"):
-        if getattr(args, name) is not None:
-            options[name] = getattr(args, name)
-    kind = args.renderer or ("diffusers" if args.model else base.kind)
-    return RendererChoice(kind, options if kind == "diffusers" else {})
+    environment, overrides = current_environment(), {}
+    if args.renderer is not None or args.model is not None:
+        options = dict(environment.renderer.options)
+        for name in ("model", "steps", "guidance", "scheduler", "batch_size"):
+            if getattr(args, name) is not None:
+                options[name] = getattr(args, name)
+        kind = args.renderer or ("diffusers" if args.model else environment.renderer.kind)
+        overrides["renderer"] = RendererChoice(kind, options if kind == "diffusers" else {})
+    if args.motion_model:
+        overrides["motion"] = {**environment.motion, "model": args.motion_model}
+    if args.music_model:
+        overrides["music"] = {**environment.music, "model": args.music_model}
+    return overrides
 
 
 def _loudness(value: str) -> float:
@@ -124,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--guidance", type=float, help="diffusers guidance scale (default 7.0)")
     render.add_argument("--scheduler", help="diffusers scheduler class, e.g. DPMSolverMultistepScheduler")
     render.add_argument("--batch-size", type=int, dest="batch_size", help="shots per diffusers call (default 4)")
+    render.add_argument("--motion-model", dest="motion_model",
+                        help="image-to-video model (hub id or local folder) for shot motion instead of camera moves")
+    render.add_argument("--music-model", dest="music_model",
+                        help="text-to-music model (MusicGen; hub id or local folder) instead of the procedural score")
     render.add_argument("--loudness", default="web",
                         help="loudness target: web (-14 LUFS, default), broadcast (-23) or a number of LUFS")
     render.add_argument("--voice", action="append", default=[], metavar="CHARACTER=VOICE",

@@ -22,7 +22,7 @@ from film_assets.domain.project_ids import slugify, validate_project_id
 from film_assets.domain.project_settings import ProjectSettings
 from film_assets.partitions import projects
 from film_assets.submission import submit_screenplay
-from resources.profiles import Environment, RendererChoice, current_environment
+from resources.profiles import Environment, current_environment
 
 
 class RenderFailed(RuntimeError):
@@ -77,22 +77,23 @@ def instance_for(environment: Environment) -> DagsterInstance:
 def render_project(script: Path, project: str | None = None, out: Path | None = None,
                    settings: ProjectSettings | None = None,
                    progress: Callable[[str], None] = lambda message: None,
-                   renderer: RendererChoice | None = None) -> RenderResult:
+                   environment_overrides: dict | None = None) -> RenderResult:
     script = Path(script)
     text, screenplay = read_script(script)
     source_name = script.name
     project = validate_project_id(project if project is not None else slugify(screenplay.title_page.get("title") or script.stem))
     settings = settings or ProjectSettings()
     environment = current_environment()
-    if renderer is not None:
-        environment = replace(environment, renderer=renderer)
+    if environment_overrides:  # the CLI's model flags win over the environment's settings
+        environment = replace(environment, **environment_overrides)
     out = (Path(out) if out else Path.cwd() / "renders" / project).resolve()
 
     from film_assets.definitions import build_definitions
 
     defs = build_definitions(environment)
     check_voices(screenplay, settings, defs.resources["voice"])  # before anything is written
-    defs.resources["renderer"].preflight(settings.width, settings.height)
+    for name in ("renderer", "animator", "composer"):
+        defs.resources[name].preflight(settings.width, settings.height)
     instance = instance_for(environment)
     store = defs.resources["media_store"]
     instance.add_dynamic_partitions(projects.name, [project])

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from resources.io_manager import MediaStoreIOManager
 from resources.media_store import LocalMediaStore, MediaStore
-from resources.composer import ProceduralComposer
+from resources.animator import Animator, CameraMoveAnimator, VideoDiffusionAnimator
+from resources.composer import Composer, ProceduralComposer
 from resources.renderer import Renderer, StoryboardRenderer
 from resources.voice import EspeakVoice
 
@@ -42,11 +43,18 @@ class RendererChoice:
             raise ValueError("the diffusers renderer needs a model: --model PATH_OR_HUB_ID (or FILMSTUDIO_MODEL)")
 
 
+MOTION_ENV = {"model": "FILMSTUDIO_MOTION_MODEL", "steps": "FILMSTUDIO_MOTION_STEPS",
+              "frames": "FILMSTUDIO_MOTION_FRAMES", "device": "FILMSTUDIO_DEVICE", "precision": "FILMSTUDIO_PRECISION"}
+MUSIC_ENV = {"model": "FILMSTUDIO_MUSIC_MODEL", "device": "FILMSTUDIO_DEVICE", "precision": "FILMSTUDIO_PRECISION"}
+
+
 @dataclass(frozen=True)
 class Environment:
     profile: str
     home: Path
     renderer: RendererChoice = field(default_factory=RendererChoice)
+    motion: dict = field(default_factory=dict)  # VideoDiffusionAnimator fields; empty: camera moves
+    music: dict = field(default_factory=dict)   # MusicGenComposer fields; empty: procedural score
 
     @property
     def dagster_home(self) -> Path:
@@ -65,7 +73,28 @@ def current_environment() -> Environment:
     home = Path(os.environ.get("FILMSTUDIO_HOME", Path.home() / ".filmstudio")).expanduser().resolve()
     options = {name: os.environ[variable] for name, variable in RENDERER_ENV.items() if os.environ.get(variable)}
     renderer = RendererChoice(os.environ.get("FILMSTUDIO_RENDERER", "storyboard"), options)
-    return Environment(profile=profile, home=home, renderer=renderer)
+    return Environment(profile=profile, home=home, renderer=renderer, motion=_model_options(MOTION_ENV),
+                       music=_model_options(MUSIC_ENV))
+
+
+def _model_options(variables: dict[str, str]) -> dict:
+    """A model's settings from the environment (used only once a model is named, here or by a
+    CLI flag)."""
+    return {name: os.environ[variable] for name, variable in variables.items() if os.environ.get(variable)}
+
+
+def animator_for(environment: Environment) -> Animator:
+    if environment.motion.get("model"):
+        return VideoDiffusionAnimator(**environment.motion)
+    return CameraMoveAnimator()
+
+
+def composer_for(environment: Environment) -> Composer:
+    if environment.music.get("model"):
+        from resources.musicgen_composer import MusicGenComposer
+
+        return MusicGenComposer(**environment.music)
+    return ProceduralComposer()
 
 
 def renderer_for(choice: RendererChoice) -> Renderer:
@@ -87,5 +116,6 @@ def build_resources(environment: Environment) -> dict:
         "io_manager": MediaStoreIOManager(media_store=store),
         "renderer": renderer_for(environment.renderer),
         "voice": EspeakVoice(),
-        "composer": ProceduralComposer(),
+        "composer": composer_for(environment),
+        "animator": animator_for(environment),
     }

@@ -38,9 +38,6 @@ class RenderedKeyframe:
 class Renderer(MediaMaker):
     """Draws one keyframe per shot."""
 
-    def preflight(self, width: int, height: int) -> None:
-        """Fail fast, before a run starts, on settings that cannot work (cheap: loads no model)."""
-
     @abstractmethod
     def render(self, shots: list[Shot], width: int, height: int, project: str) -> Iterator[RenderedKeyframe]:
         """Yield one keyframe per shot, in order, as each finishes (so callers can store and

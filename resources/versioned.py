@@ -15,3 +15,6 @@ class MediaMaker(ConfigurableResource, ABC):
     @abstractmethod
     def version(self) -> str:
         """Bump when output changes for the same input, so stored media counts as stale."""
+
+    def preflight(self, width: int, height: int) -> None:
+        """Fail fast, before a run starts, on settings that cannot work (cheap: loads no model)."""

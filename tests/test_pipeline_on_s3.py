@@ -15,6 +15,7 @@ from film_assets.partitions import projects
 from film_assets.submission import submit_screenplay
 from resources.io_manager import MediaStoreIOManager
 from resources.media_store import S3MediaStore
+from resources.animator import CameraMoveAnimator
 from resources.composer import ProceduralComposer
 from resources.renderer import StoryboardRenderer
 from resources.voice import EspeakVoice
@@ -38,6 +39,7 @@ def test_render_with_media_on_s3(moto_endpoint, tmp_path):
         result = materialize(ASSETS, partition_key="keeper", instance=instance, resources={
             "media_store": store, "io_manager": MediaStoreIOManager(media_store=store),
             "renderer": StoryboardRenderer(), "voice": EspeakVoice(), "composer": ProceduralComposer(),
+            "animator": CameraMoveAnimator(),
         })
         assert result.success
 

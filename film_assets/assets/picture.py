@@ -11,9 +11,10 @@ from pydantic import Field
 
 from film_assets.assets.catalog import project_of, table, thumbnails_markdown
 from film_assets.domain.shots import shots_from_frame
-from film_assets.domain.video import VideoSettings, encode_shot_clip
+from film_assets.domain.video import VideoSettings
 from film_assets.partitions import projects
 from resources.media_store import MediaStore, media_key
+from resources.animator import Animator
 from resources.renderer import Renderer
 
 GROUP = "picture"
@@ -71,10 +72,10 @@ class ShotClipsConfig(Config):
 
 
 @asset(partitions_def=projects, group_name=GROUP, code_version="1",
-       description="Each shot's camera move (push-in, pull-out, pan) over its keyframe at the project's fps, "
-                   "encoded as its own H.264 segment.")
+       description="Each shot in motion at the project's fps, encoded as its own H.264 segment: a camera move "
+                   "(push-in, pull-out, pan) over its keyframe, or an image-to-video model when configured.")
 def shot_clips(context: AssetExecutionContext, config: ShotClipsConfig, shot_list: pd.DataFrame, keyframes: dict,
-               media_store: MediaStore) -> Output[dict]:
+               media_store: MediaStore, animator: Animator) -> Output[dict]:
     project = project_of(context)
     shots = shots_from_frame(shot_list)
     progress = _Progress(context, "shot_clips", len(shots))
@@ -82,16 +83,16 @@ def shot_clips(context: AssetExecutionContext, config: ShotClipsConfig, shot_lis
     def encode(shot) -> dict:
         key = media_key(project, "shot_clips", f"{shot.code}.mp4")
         keyframe_entry = keyframes[shot.code]
-        top, bottom = keyframe_entry.get("picture_band", (0, shot.height))
         with media_store.reading(keyframe_entry["key"]) as keyframe, media_store.writing(key) as output:
-            encode_shot_clip(keyframe, shot.camera_move, shot.duration_frames, output,
-                             VideoSettings(shot.width, shot.height, shot.fps), top, bottom)
-        return {"key": key, "frames": shot.duration_frames, "camera_move": shot.camera_move,
-                "keyframe_render_key": keyframe_entry["render_key"]}
+            lineage = animator.animate(keyframe, keyframe_entry, shot, output,
+                                       VideoSettings(shot.width, shot.height, shot.fps), project)
+        return {"key": key, "frames": shot.duration_frames, "keyframe_render_key": keyframe_entry["render_key"],
+                **lineage}
 
     started = time.perf_counter()
     manifest = {}
-    with ThreadPoolExecutor(max_workers=config.parallel_encodes) as pool:  # threads only wait on ffmpeg
+    workers = min(config.parallel_encodes, animator.max_parallel)
+    with ThreadPoolExecutor(max_workers=workers) as pool:  # threads wait on ffmpeg (or one model)
         futures = {pool.submit(encode, shot): shot.code for shot in shots}
         for done, future in enumerate(as_completed(futures), start=1):
             manifest[futures[future]] = future.result()
@@ -101,7 +102,7 @@ def shot_clips(context: AssetExecutionContext, config: ShotClipsConfig, shot_lis
     seconds = time.perf_counter() - started
     return Output(manifest, metadata={
         "shots": len(manifest), "frames": total_frames, "fps": shots[0].fps if shots else 0,
-        "parallel_encodes": config.parallel_encodes,
+        "parallel_encodes": workers, "animator": f"{animator.name} v{animator.version}",
         "encode_seconds": round(seconds, 3), "encode_fps": round(total_frames / seconds, 1) if seconds else 0,
         "camera_moves": MetadataValue.json({move: sum(1 for s in shots if s.camera_move == move)
                                             for move in sorted({s.camera_move for s in shots})}),

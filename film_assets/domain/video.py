@@ -82,6 +82,18 @@ def encode_shot_clip(keyframe: Path, move: str, frame_count: int, output: Path, 
           "-frames:v", str(frame_count), "-an", *h264_args(settings)[2:], str(output)])
 
 
+def encode_image_sequence(pattern: str, input_rate: Fraction, frame_count: int, output: Path,
+                          settings: VideoSettings) -> None:
+    """Encode numbered frames (e.g. a generated clip) into a shot of exactly frame_count frames at
+    the project's fps: frames are shown at input_rate, scaled to the frame size, and the last one
+    is held if the clip runs short of the shot."""
+    rate = Fraction(input_rate).limit_denominator(1001)
+    graph = (f"scale={settings.width}:{settings.height}:flags=lanczos:out_color_matrix=bt709:out_range=tv,"
+             f"format=yuv420p,fps={settings.fps_arg},tpad=stop_mode=clone:stop_duration=2")
+    _run(["-framerate", f"{rate.numerator}/{rate.denominator}", "-i", pattern, "-vf", graph,
+          "-frames:v", str(frame_count), "-an", *h264_args(settings)[2:], str(output)])
+
+
 def assemble_cut(segments: list[Path], output: Path, duration_s: float, fps: Fraction,
                  audio: Path | None = None) -> None:
     """Join per-shot segments without re-encoding and add the sound: the given audio file, or
