@@ -4,9 +4,9 @@ A composer turns the film's scene cues into one stereo music track at SAMPLE_RAT
 says, per scene, what shaped the music (composer, version, mood, key, mode, tempo, seed), which is
 what lineage and content-addressed re-renders rely on.
 
-A model-based composer (MusicGen through transformers, from the gpu_ops module) will plug in
-behind the same interface when model weights are configured; until then the procedural composer
-is the only one.
+A model-based composer, MusicGenComposer (resources/musicgen_composer.py: MusicGen through
+transformers, from gpu_ops), plugs in behind the same interface when a music model is configured
+(--music-model or FILMSTUDIO_MUSIC_MODEL).
 """
 
 from __future__ import annotations

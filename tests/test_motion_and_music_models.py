@@ -45,3 +45,17 @@ def test_missing_motion_model_is_refused_before_anything_is_written(tmp_path):
     result = render(tmp_path / "home", "--motion-model", str(tmp_path / "nowhere"))
     assert result.returncode == 2 and "motion model path" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "home" / "media").exists()
+
+
+def test_score_comes_from_a_text_to_music_model(tmp_path):
+    from tests.tiny_music import build_tiny_text_to_music
+
+    model = build_tiny_text_to_music(tmp_path / "tiny-musicgen")
+    result = render(tmp_path / "home", "--music-model", str(model))
+    assert result.returncode == 0, result.stderr
+    media = tmp_path / "home" / "media" / "projects" / "the-last-keeper"
+    score = json.loads((media / "music_track" / "music_track.json").read_text())
+    assert score["scenes"] and all(scene["composer"] == "musicgen" and scene["model"] == str(model)
+                                   and scene["prompt"] and "seed" in scene for scene in score["scenes"])
+    cut = probe(tmp_path / "home" / "out" / "final_cut.mp4")
+    assert cut["audio_duration_s"] == pytest.approx(json.loads(result.stdout)["duration_s"], abs=1 / 8)
