@@ -20,7 +20,7 @@ from PIL import Image
 
 from gpu_ops.errors import ModelOutOfMemory
 from gpu_ops.pipelines import _diffusers_loader, _load_cached, _resolve_local
-from gpu_ops.text_to_image import _is_out_of_memory, model_name
+from gpu_ops.text_to_image import is_out_of_memory, model_name
 
 SETTING = "video"  # the configuration block named in error messages: video.model, video.revision
 
@@ -75,7 +75,7 @@ def generate_clip(pipe, image: Image.Image, seed: int, *, frames: int, fps: int,
                 generator=generator, output_type="pil",
             )
     except RuntimeError as error:  # torch.OutOfMemoryError is a RuntimeError
-        if not _is_out_of_memory(error):
+        if not is_out_of_memory(error):
             raise
         name = model_name(pipe)
         raise ModelOutOfMemory(name, (

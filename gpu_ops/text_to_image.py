@@ -20,7 +20,7 @@ from PIL import Image
 from gpu_ops.errors import ModelOutOfMemory
 
 
-def _is_out_of_memory(error: BaseException) -> bool:
+def is_out_of_memory(error: BaseException) -> bool:
     # torch.OutOfMemoryError covers CUDA; MPS and some older paths raise a plain RuntimeError.
     return isinstance(error, torch.OutOfMemoryError) or (
         isinstance(error, RuntimeError) and "out of memory" in str(error).lower())
@@ -78,7 +78,7 @@ def generate_images(pipe, prompts: list[str], seeds: list[int], *, negative_prom
             batch = _render(pipe, prompts[start:stop], seeds[start:stop], negative_prompt,
                             steps, guidance, width, height)
         except RuntimeError as error:  # torch.OutOfMemoryError is a RuntimeError
-            if not _is_out_of_memory(error):
+            if not is_out_of_memory(error):
                 raise
             if size == 1:
                 name = model_name(pipe)

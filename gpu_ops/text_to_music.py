@@ -21,7 +21,7 @@ import torch
 
 from gpu_ops.errors import ModelOutOfMemory
 from gpu_ops.pipelines import _load_cached, _resolve_local
-from gpu_ops.text_to_image import _is_out_of_memory
+from gpu_ops.text_to_image import is_out_of_memory
 
 SETTING = "composer"  # the configuration block named in error messages: composer.model, ...
 
@@ -115,7 +115,7 @@ def generate_music(model_bundle: MusicModel, prompt: str, seed: int, *,
             torch.manual_seed(int(seed))
             audio = bundle.model.generate(**inputs, do_sample=True, max_new_tokens=steps)
     except RuntimeError as error:  # torch.OutOfMemoryError is a RuntimeError
-        if not _is_out_of_memory(error):
+        if not is_out_of_memory(error):
             raise
         raise ModelOutOfMemory(bundle.name, (
             f"model {bundle.name!r} ran out of memory on {bundle.device} generating {seconds} s "

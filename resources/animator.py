@@ -13,7 +13,7 @@ from pydantic import Field
 
 from film_assets.domain.shots import Shot
 from film_assets.domain.video import VideoSettings, encode_image_sequence, encode_shot_clip
-from resources.diffusers_renderer import GPU_EXTRA_HINT
+from resources.model_preflight import require_gpu_extra, require_local_model
 from resources.versioned import MediaMaker
 
 
@@ -73,13 +73,8 @@ class VideoDiffusionAnimator(Animator):
         return 1
 
     def preflight(self, width: int, height: int) -> None:
-        import importlib.util
-
-        missing = [name for name in ("torch", "diffusers", "transformers") if importlib.util.find_spec(name) is None]
-        if missing:
-            raise ValueError(f"{GPU_EXTRA_HINT} (missing: {', '.join(missing)})")
-        if (self.model.startswith(("/", ".", "~")) or self.model.count("/") > 1) and not Path(self.model).expanduser().is_dir():
-            raise ValueError(f"motion model path {self.model} does not exist (--motion-model / FILMSTUDIO_MOTION_MODEL)")
+        require_gpu_extra("video diffusion animator", ("torch", "diffusers", "transformers"))
+        require_local_model(self.model, "motion model", "--motion-model / FILMSTUDIO_MOTION_MODEL")
 
     def animate(self, keyframe, keyframe_entry, shot, output, settings, project) -> dict:
         from PIL import Image

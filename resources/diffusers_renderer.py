@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 from pydantic import Field
 
 from film_assets.domain.characters import generation_seed, prompt_with_characters
 from film_assets.domain.shots import Shot
+from resources.model_preflight import GPU_EXTRA_HINT as GPU_EXTRA
+from resources.model_preflight import require_gpu_extra, require_local_model
 from resources.renderer import RenderedKeyframe, Renderer
 
-GPU_EXTRA_HINT = ("the diffusers renderer needs the gpu extra: pip install torch==2.13.0 (CPU) or a CUDA build, "
-                  "then pip install -e '.[gpu]'")
+GPU_EXTRA_HINT = f"the diffusers renderer {GPU_EXTRA}"
 
 
 class DiffusersRenderer(Renderer):
@@ -41,18 +41,10 @@ class DiffusersRenderer(Renderer):
         return "1"
 
     def preflight(self, width: int, height: int) -> None:
-        import importlib.util
-
-        missing = [name for name in ("torch", "diffusers", "transformers") if importlib.util.find_spec(name) is None]
-        if missing:
-            raise ValueError(f"{GPU_EXTRA_HINT} (missing: {', '.join(missing)})")
+        require_gpu_extra("diffusers renderer", ("torch", "diffusers", "transformers"))
         if width % 8 or height % 8:
             raise ValueError(f"diffusion models need sizes in multiples of 8, got {width}x{height}: change --width/--height")
-        # a hub id is "org/name"; anything rooted or deeper is a local folder
-        looks_like_path = self.model.startswith(("/", ".", "~")) or self.model.count("/") > 1
-        if looks_like_path and not Path(self.model).expanduser().is_dir():
-            raise ValueError(f"model path {self.model} does not exist or is not a folder made with save_pretrained "
-                             "(--model / FILMSTUDIO_MODEL)")
+        require_local_model(self.model, "model", "--model / FILMSTUDIO_MODEL")
 
     def render(self, shots: list[Shot], width: int, height: int, project: str) -> Iterator[RenderedKeyframe]:
         try:

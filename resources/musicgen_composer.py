@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 from pydantic import Field
@@ -28,9 +27,10 @@ from film_assets.domain.mood import Mood, mood_for, space_group
 from film_assets.domain.music import (FADE_IN_S, FADE_OUT_S, PEAK_CEILING, SceneCue, _check, _rise,
                                       note_names)
 from resources.composer import Composer
+from resources.model_preflight import GPU_EXTRA_HINT as GPU_EXTRA
+from resources.model_preflight import require_gpu_extra, require_local_model
 
-GPU_EXTRA_HINT = ("the musicgen composer needs the gpu extra: pip install torch==2.13.0 (CPU) or a CUDA build, "
-                  "then pip install -e '.[gpu]'")
+GPU_EXTRA_HINT = f"the musicgen composer {GPU_EXTRA}"
 MODEL_SETTING = "--music-model / FILMSTUDIO_MUSIC_MODEL"
 TARGET_LUFS = -24.0  # the score's level before the mix; the mix stage sets the bed level anyway
 CEILING_DBTP = 20 * math.log10(PEAK_CEILING)  # -7 dBTP, as the procedural score
@@ -137,16 +137,8 @@ class MusicGenComposer(Composer):
         return "1"  # bump when prompts, layout or post-processing change
 
     def preflight(self, width: int = 0, height: int = 0) -> None:
-        import importlib.util
-
-        missing = [name for name in ("torch", "transformers") if importlib.util.find_spec(name) is None]
-        if missing:
-            raise ValueError(f"{GPU_EXTRA_HINT} (missing: {', '.join(missing)})")
-        # a hub id is "org/name"; anything rooted or deeper is a local folder
-        looks_like_path = self.model.startswith(("/", ".", "~")) or self.model.count("/") > 1
-        if looks_like_path and not Path(self.model).expanduser().is_dir():
-            raise ValueError(f"music model path {self.model} does not exist or is not a folder made with "
-                             f"save_pretrained ({MODEL_SETTING})")
+        require_gpu_extra("musicgen composer", ("torch", "transformers"))
+        require_local_model(self.model, "music model", MODEL_SETTING)
 
     def compose(self, cues: list[SceneCue]) -> tuple[np.ndarray, list[dict]]:
         try:
