@@ -12,8 +12,14 @@ ASSETS = [script.screenplay, script.scenes, sound.dialogue_track, script.shot_li
 
 
 def build_definitions(environment: Environment) -> Definitions:
-    """Everything, wired to one environment's resources (the CLI builds its own the same way)."""
-    return Definitions(assets=ASSETS, jobs=[render_film], resources=build_resources(environment))
+    """Everything, wired to one environment's resources (the CLI builds its own the same way).
+    The service profile adds the SQS sensor; the local profile needs no queue."""
+    sensors = []
+    if environment.profile == "service":
+        from sensors.sqs import build_render_requests_sensor
+
+        sensors.append(build_render_requests_sensor(environment.service))
+    return Definitions(assets=ASSETS, jobs=[render_film], sensors=sensors, resources=build_resources(environment))
 
 
 defs = build_definitions(current_environment())

@@ -4,7 +4,9 @@
 one folder, FILMSTUDIO_HOME (default ~/.filmstudio): no cloud account, no GPU, no services.
 FILMSTUDIO_RENDERER=diffusers with FILMSTUDIO_MODEL (and the RENDERER_ENV settings) picks the
 generated-image renderer; the CLI's --renderer/--model flags set the same choice.
-The `prod` profile (Postgres, S3, SQS, Kubernetes) comes with the service-mode issue.
+`service` is the production shape on any machine: Dagster's instance in Postgres (its dagster.yaml
+comes from `filmstudio up` or the deployment), media on S3, render requests from SQS through the
+sensor. Its settings are the SERVICE_ENV variables; `filmstudio up` sets them for a laptop stack.
 """
 
 from __future__ import annotations
@@ -13,14 +15,73 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dagster_aws.s3 import S3Resource
+
 from resources.io_manager import MediaStoreIOManager
-from resources.media_store import LocalMediaStore, MediaStore
+from resources.media_store import LocalMediaStore, MediaStore, S3MediaStore
+from resources.queue import SqsQueue
 from resources.animator import Animator, CameraMoveAnimator, VideoDiffusionAnimator
 from resources.composer import Composer, ProceduralComposer
 from resources.renderer import Renderer, StoryboardRenderer
 from resources.voice import EspeakVoice
 
-PROFILES = ("local",)
+PROFILES = ("local", "service")
+
+# The service profile's settings, one variable each (Helm values and `filmstudio up` set them).
+SERVICE_ENV = {
+    "postgres_url": "FILMSTUDIO_POSTGRES_URL",      # postgresql+psycopg2://user:pass@host:5432/db
+    "bucket": "FILMSTUDIO_BUCKET",                  # media bucket
+    "media_prefix": "FILMSTUDIO_MEDIA_PREFIX",      # optional key prefix inside it
+    "queue_url": "FILMSTUDIO_QUEUE_URL",            # render queue
+    "dead_letter_queue_url": "FILMSTUDIO_DLQ_URL",  # its dead-letter queue
+    "endpoint_url": "AWS_ENDPOINT_URL",             # a moto server locally; unset on AWS
+    "region_name": "AWS_REGION",
+    "sensor_interval_s": "FILMSTUDIO_SENSOR_INTERVAL",    # seconds between SQS sensor ticks
+    "sensor_budget_s": "FILMSTUDIO_SENSOR_BUDGET",        # seconds one tick may spend receiving
+    "sensor_max_messages": "FILMSTUDIO_SENSOR_MAX_MESSAGES",  # messages one tick takes at most
+}
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    postgres_url: str = ""
+    bucket: str = "filmstudio-media"
+    media_prefix: str = ""
+    queue_url: str = ""
+    dead_letter_queue_url: str = ""
+    endpoint_url: str | None = None
+    region_name: str = "us-east-1"
+    # A few seconds, not Dagster's 30: submission-to-run latency is mostly this interval.
+    sensor_interval_s: int = 3
+    # Well under Dagster's 60 s sensor timeout, so a slow queue never times a tick out.
+    sensor_budget_s: float = 20.0
+    sensor_max_messages: int = 100
+
+    @classmethod
+    def from_environment(cls) -> "ServiceSettings":
+        values = {name: os.environ[variable] for name, variable in SERVICE_ENV.items() if os.environ.get(variable)}
+        if "region_name" not in values and os.environ.get("AWS_DEFAULT_REGION"):
+            values["region_name"] = os.environ["AWS_DEFAULT_REGION"]
+        for name, kind in (("sensor_interval_s", int), ("sensor_budget_s", float), ("sensor_max_messages", int)):
+            if name in values:
+                try:
+                    values[name] = kind(values[name])
+                except ValueError:
+                    raise ValueError(f"{SERVICE_ENV[name]}={values[name]!r} is not a number") from None
+        return cls(**values)
+
+    def missing(self) -> list[str]:
+        """The variables a service needs that are unset."""
+        return [SERVICE_ENV[name] for name in ("postgres_url", "queue_url", "dead_letter_queue_url")
+                if not getattr(self, name)]
+
+    def queue(self) -> SqsQueue:
+        return SqsQueue(queue_url=self.queue_url, dead_letter_queue_url=self.dead_letter_queue_url,
+                        region_name=self.region_name, endpoint_url=self.endpoint_url)
+
+    def media_store(self) -> S3MediaStore:
+        return S3MediaStore(bucket=self.bucket, prefix=self.media_prefix,
+                            s3=S3Resource(endpoint_url=self.endpoint_url, region_name=self.region_name))
 
 
 RENDERERS = ("storyboard", "diffusers")
@@ -55,6 +116,7 @@ class Environment:
     renderer: RendererChoice = field(default_factory=RendererChoice)
     motion: dict = field(default_factory=dict)  # VideoDiffusionAnimator fields; empty: camera moves
     music: dict = field(default_factory=dict)   # MusicGenComposer fields; empty: procedural score
+    service: ServiceSettings = field(default_factory=ServiceSettings)
 
     @property
     def dagster_home(self) -> Path:
@@ -73,8 +135,9 @@ def current_environment() -> Environment:
     home = Path(os.environ.get("FILMSTUDIO_HOME", Path.home() / ".filmstudio")).expanduser().resolve()
     options = {name: os.environ[variable] for name, variable in RENDERER_ENV.items() if os.environ.get(variable)}
     renderer = RendererChoice(os.environ.get("FILMSTUDIO_RENDERER", "storyboard"), options)
+    service = ServiceSettings.from_environment() if profile == "service" else ServiceSettings()
     return Environment(profile=profile, home=home, renderer=renderer, motion=_model_options(MOTION_ENV),
-                       music=_model_options(MUSIC_ENV))
+                       music=_model_options(MUSIC_ENV), service=service)
 
 
 def _model_options(variables: dict[str, str]) -> dict:
@@ -106,6 +169,8 @@ def renderer_for(choice: RendererChoice) -> Renderer:
 
 
 def media_store_for(environment: Environment) -> MediaStore:
+    if environment.profile == "service":
+        return environment.service.media_store()
     return LocalMediaStore(root=str(environment.media_root))
 
 
@@ -118,4 +183,5 @@ def build_resources(environment: Environment) -> dict:
         "voice": EspeakVoice(),
         "composer": composer_for(environment),
         "animator": animator_for(environment),
+        **({"queue": environment.service.queue()} if environment.profile == "service" else {}),
     }
