@@ -56,12 +56,25 @@ def keyframes(context: AssetExecutionContext, shot_list: pd.DataFrame, media_sto
         progress(done, rendered.code)
     rows = [{"code": code, "render_key": entry["render_key"], "seed": entry["seed"], "prompt": entry["prompt"][:120]}
             for code, entry in manifest.items()]
+    source_lines = {shot.code: shot.source_line for shot in shots}
     return Output(manifest, metadata={
         "shots": len(manifest), "renderer": f"{renderer.name} v{renderer.version}",
         "frame_size": f"{width}x{height}", "render_seconds": round(time.perf_counter() - started, 3),
         "thumbnails": thumbnails_markdown(thumbs),
         "keyframe_table": table(rows, {"code": "string", "render_key": "string", "seed": "int", "prompt": "string"}),
+        # per-shot lineage in the event log itself, so the API answers from the instance alone
+        "shot_lineage": MetadataValue.json({code: _lineage(entry, source_lines.get(code)) for code, entry in manifest.items()}),
     })
+
+
+LINEAGE_FIELDS = ("prompt", "negative_prompt", "seed", "renderer", "renderer_version", "model", "revision",
+                  "weights_sha256", "scheduler", "steps", "guidance", "device", "dtype")
+
+
+def _lineage(entry: dict, source_line: int | None) -> dict:
+    """What made one shot's keyframe: the script line, prompt, seed, renderer and model."""
+    return {"render_key": entry["render_key"], "script_line": source_line, "image_key": entry["key"],
+            **{name: entry[name] for name in LINEAGE_FIELDS if name in entry}}
 
 
 class ShotClipsConfig(Config):
