@@ -21,6 +21,7 @@ from dagster_aws.s3 import S3Resource
 from pydantic import Field, PrivateAttr
 
 from film_assets.domain.project_ids import validate_project_id
+from resources.aws_clients import shared_client
 
 
 class MediaKeyError(ValueError):
@@ -166,7 +167,7 @@ class S3MediaStore(MediaStore):
     @property
     def client(self):
         if self._client is None:
-            self._client = self.s3.get_client()
+            self._client = shared_client("s3", self.s3.model_dump(), self.s3.get_client)
         return self._client
 
     def _object_key(self, key: str) -> str:

@@ -15,6 +15,8 @@ import boto3
 from dagster import ConfigurableResource
 from pydantic import Field, PrivateAttr
 
+from resources.aws_clients import shared_client
+
 # How often a message may be received without being deleted before SQS itself moves it to the
 # dead-letter queue: a message that crashes every tick stops blocking after this many tries.
 MAX_RECEIVE_COUNT = 5
@@ -42,7 +44,9 @@ class SqsQueue(ConfigurableResource):
     @property
     def client(self):
         if self._client is None:
-            self._client = boto3.client("sqs", region_name=self.region_name, endpoint_url=self.endpoint_url)
+            self._client = shared_client(
+                "sqs", {"region": self.region_name, "endpoint": self.endpoint_url},
+                lambda: boto3.client("sqs", region_name=self.region_name, endpoint_url=self.endpoint_url))
         return self._client
 
     def send(self, body: str, attributes: dict[str, str] | None = None) -> str:
