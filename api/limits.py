@@ -1,0 +1,68 @@
+"""Request body size limit, enforced before the body reaches any handler.
+
+A declared Content-Length over the limit is refused at once with 413, without reading a byte; a
+body without one (chunked transfer) is counted as it streams in and refused with 413 as soon as
+it passes the limit, so a client cannot make the server buffer an unbounded upload.
+
+Why not FastAPI's own `max_body_size`: it checks a declared length only once the handler reads the
+body (or answers), and its early refusal is plain text; ours refuses before any handler runs, and
+always as {"detail": ...} naming the limit.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+def too_large_detail(limit: int) -> str:
+    return f"request body is larger than the limit of {limit} bytes (FILMSTUDIO_API_MAX_UPLOAD_BYTES)"
+
+
+class BodySizeLimit:
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            await _send_413(send, self.max_bytes)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # raised inside the handler's body read: Starlette's exception middleware (and
+                    # FastAPI's body parsing, which re-raises HTTPException) turn it into a 413
+                    raise HTTPException(status_code=413, detail=too_large_detail(self.max_bytes))
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None  # the server itself refuses a malformed length before we see it
+    return None
+
+
+async def _send_413(send: Send, limit: int) -> None:
+    body = json.dumps({"detail": too_large_detail(limit)}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,166 @@
+"""The API's request and response bodies (they are also its OpenAPI schema)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from film_assets.contract import ASSET_NAMES, PRIORITY_MAX, PRIORITY_MIN
+
+State = Literal["queued", "running", "succeeded", "failed", "canceled"]
+Priority = Field(default=0, ge=PRIORITY_MIN, le=PRIORITY_MAX,
+                 description="Dagster run priority: higher is dequeued first.")
+
+
+class Error(BaseModel):
+    detail: str = Field(description="What went wrong, naming the field, line or thing.")
+
+
+class DeliverySettings(BaseModel):
+    """The film's delivery settings (ProjectSettings); every field has the platform's default."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    width: int = Field(default=1280, ge=16, le=3840, description="Frame width in pixels (even).")
+    height: int = Field(default=720, ge=16, le=2160, description="Frame height in pixels (even).")
+    fps: float = Field(default=24.0, ge=1, le=120, description="Frames per second (23.976 and 29.97 are NTSC).")
+    loudness_lufs: float = Field(default=-14.0, ge=-40, le=-5, description="-14 for web, -23 for broadcast.")
+    true_peak_dbtp: float = Field(default=-1.0, ge=-9, le=0, description="True-peak ceiling.")
+
+
+class SubmitScreenplay(BaseModel):
+    """A screenplay as JSON (the alternative is a multipart upload in the field `file`)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "screenplay": "Title: Night Shift\n\nINT. DINER - NIGHT\n\nRain on the windows.\n\nWREN\nWe close at two.\n",
+        "priority": 0, "settings": {"width": 640, "height": 360}}]})
+
+    screenplay: str = Field(min_length=1, description="The Fountain text.")
+    title: str | None = Field(default=None, max_length=200,
+                              description="The project's title (default: the title page's, else 'untitled').")
+    priority: int = Priority
+    settings: DeliverySettings | None = None
+
+
+class SubmitMultipart(BaseModel):
+    """The multipart form of a submission (documentation only: the endpoint reads the form itself)."""
+
+    file: bytes = Field(json_schema_extra={"format": "binary"}, description="The Fountain file (UTF-8).")
+    title: str | None = Field(default=None, max_length=200)
+    priority: int = Priority
+    settings: str | None = Field(default=None, description="DeliverySettings as a JSON object.")
+
+
+class Accepted(BaseModel):
+    project_id: str = Field(description="The project's id, also its Dagster partition key.")
+    job_id: str = Field(description="The queued request's id, also its Dagster run key.")
+    status_url: str = Field(description="Where the project's status is read.")
+
+
+class RenderOrder(BaseModel):
+    """What to re-render: everything by default, or some assets and/or some shots."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"shots": ["SQ010_SH020"], "assets": ["keyframes", "shot_clips", "final_cut"], "priority": 10}]})
+
+    shots: list[str] | None = Field(default=None, min_length=1, max_length=1000,
+                                    description="Shot codes such as SQ010_SH020 (default: every shot).")
+    assets: list[Literal[ASSET_NAMES]] | None = Field(  # type: ignore[valid-type]
+        default=None, min_length=1, description="Assets to materialize (default: the whole graph).")
+    priority: int = Priority
+
+
+class ProjectSummary(BaseModel):
+    project_id: str
+    title: str
+    source_name: str
+    created_at: datetime
+    status_url: str
+
+
+class ProjectPage(BaseModel):
+    items: list[ProjectSummary]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next (older) page; null on the last page.")
+
+
+class RunInfo(BaseModel):
+    run_id: str
+    status: str = Field(description="Dagster's run status: QUEUED, STARTED, SUCCESS, FAILURE, CANCELED, ...")
+    state: State
+    job_id: str | None = None
+    action: str | None = None
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+
+
+class AssetState(BaseModel):
+    name: str
+    materialized: bool
+    run_id: str | None = None
+    materialized_at: datetime | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict, description="The materialization's metadata as JSON.")
+
+
+class CheckResult(BaseModel):
+    name: str
+    asset: str
+    passed: bool
+    severity: str
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class ShotLineage(BaseModel):
+    """What made one shot's keyframe: from the keyframes materialization's `shot_lineage`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    render_key: str | None = None
+    script_line: int | None = None
+    image_key: str | None = None
+    prompt: str | None = None
+    seed: int | None = None
+    renderer: str | None = None
+    renderer_version: str | None = None
+    model: str | None = None
+
+
+class JobInfo(BaseModel):
+    job_id: str
+    action: Literal["render", "rerender"]
+    assets: list[str] | None = None
+    shots: list[str] | None = None
+    priority: int
+    submitted_at: datetime
+    run_id: str | None = Field(default=None, description="Its Dagster run, once the sensor has started it.")
+    run_status: str | None = None
+    state: State
+
+
+class ProjectStatus(BaseModel):
+    project_id: str
+    title: str
+    source_name: str
+    created_at: datetime
+    state: State = Field(description="'queued' until the latest request has a run, then that run's state.")
+    latest_run: RunInfo | None
+    assets: list[AssetState]
+    checks: list[CheckResult] = Field(description="Delivery QC of the latest final cut.")
+    shots: list[ShotLineage]
+    jobs: list[JobInfo] = Field(description="The project's requests, newest first (at most 50).")
+    final_cut_url: str | None = Field(description="Where to download the film, once it is rendered.")
+
+
+class PresignedDownload(BaseModel):
+    url: str = Field(description="A presigned GET URL on the media bucket.")
+    expires_in: int = Field(description="Seconds the URL stays valid.")
+    media_key: str
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str] = Field(description="Each dependency: 'ok' or why it failed.")
+    detail: str | None = Field(default=None, description="Why the service is unavailable.")

@@ -1,0 +1,51 @@
+"""The API's settings: read from the environment once, in one place.
+
+The service settings (Postgres, queue, bucket) are the same SERVICE_ENV variables the sensor and
+`filmstudio up` use; the API adds only its own upload limit.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from resources.profiles import Environment, ServiceSettings, current_environment
+
+MAX_UPLOAD_ENV = "FILMSTUDIO_API_MAX_UPLOAD_BYTES"
+DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a feature screenplay is ~200 KB of text: 2 MiB is generous
+PRESIGNED_URL_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    service: ServiceSettings
+    environment: Environment
+    dagster_home: Path
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    presigned_url_seconds: int = PRESIGNED_URL_SECONDS
+    # the GET endpoints' Dagster queries may not hang a worker thread: Postgres cancels them
+    statement_timeout_ms: int = 5000
+
+    @classmethod
+    def from_environment(cls) -> "ApiSettings":
+        environment = current_environment()
+        service = environment.service if environment.profile == "service" else ServiceSettings.from_environment()
+        missing = service.missing()
+        if missing:
+            raise RuntimeError(f"the API needs {', '.join(missing)} set (see resources/profiles.py SERVICE_ENV)")
+        return cls(service=service, environment=environment, dagster_home=environment.dagster_home,
+                   max_upload_bytes=_max_upload_bytes())
+
+
+def _max_upload_bytes() -> int:
+    raw = os.environ.get(MAX_UPLOAD_ENV)
+    if not raw:
+        return DEFAULT_MAX_UPLOAD_BYTES
+    try:
+        value = int(raw)
+    except ValueError:
+        raise RuntimeError(f"{MAX_UPLOAD_ENV}={raw!r} is not a whole number of bytes") from None
+    if value < 1:
+        raise RuntimeError(f"{MAX_UPLOAD_ENV}={value} must be at least 1 byte")
+    return value

@@ -1,0 +1,94 @@
+"""A project's status: the API's own record (title, jobs) joined with Dagster's (runs, the latest
+materialization of each asset, delivery checks, per-shot lineage).
+
+Bounded work per call: one query for the project, one for its jobs, two for runs (the latest, and
+those of the jobs shown), one per asset (nine) and one for the final cut's checks, whatever the
+project's history.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from api.dagster_state import RUN_STATES, DagsterState, Materialization
+from api.metadata_json import metadata_to_json, plain_json
+from api.models import AssetState, CheckResult, JobInfo, ProjectStatus, RunInfo, ShotLineage
+from api.projects_db import ProjectRow
+from film_assets.contract import ACTION_TAG, ASSET_NAMES, JOB_ID_TAG
+
+LINEAGE_TEXT = ("render_key", "image_key", "prompt", "renderer", "renderer_version", "model")
+
+
+def project_status(project: ProjectRow, job_rows: list[dict], dagster: DagsterState) -> ProjectStatus:
+    latest = dagster.project_runs(project.project_id, limit=1)
+    latest_run = run_info(latest[0]) if latest else None
+    run_by_job = {}
+    for record in reversed(dagster.job_runs([row["job_id"] for row in job_rows])):
+        run_by_job[record.dagster_run.tags[JOB_ID_TAG]] = record  # newest last: it wins if a job ran twice
+    jobs = [job_info(row, run_by_job.get(row["job_id"])) for row in job_rows]
+    if jobs and jobs[0].run_id is None:
+        state = "queued"  # the newest request waits in SQS (or in the sensor's hands)
+    else:
+        state = latest_run.state if latest_run else "queued"
+
+    materialized = dagster.latest_materializations(project.project_id)
+    cut = materialized.get("final_cut")
+    checks = [CheckResult(name=c.name, asset=c.asset, passed=c.passed, severity=c.severity,
+                          metadata=metadata_to_json(c.metadata))
+              for c in (dagster.check_evaluations(cut.run_id) if cut else [])]
+    return ProjectStatus(
+        project_id=project.project_id, title=project.title, source_name=project.source_name,
+        created_at=project.created_at, state=state, latest_run=latest_run,
+        assets=[asset_state(name, materialized.get(name)) for name in ASSET_NAMES],
+        checks=checks, shots=shot_lineage(materialized.get("keyframes")), jobs=jobs,
+        final_cut_url=f"/projects/{project.project_id}/final-cut" if cut else None)
+
+
+def run_info(record) -> RunInfo:
+    run = record.dagster_run
+    return RunInfo(run_id=run.run_id, status=run.status.value, state=RUN_STATES.get(run.status, "running"),
+                   job_id=run.tags.get(JOB_ID_TAG), action=run.tags.get(ACTION_TAG),
+                   created_at=record.create_timestamp, started_at=_when(record.start_time),
+                   ended_at=_when(record.end_time))
+
+
+def job_info(row: dict, run_record) -> JobInfo:
+    run = run_record.dagster_run if run_record else None
+    return JobInfo(job_id=row["job_id"], action=row["action"], assets=row["assets"], shots=row["shots"],
+                   priority=row["priority"], submitted_at=row["submitted_at"],
+                   run_id=run.run_id if run else None, run_status=run.status.value if run else None,
+                   state=RUN_STATES.get(run.status, "running") if run else "queued")
+
+
+def asset_state(name: str, materialization: Materialization | None) -> AssetState:
+    if materialization is None:
+        return AssetState(name=name, materialized=False)
+    metadata = {key: value for key, value in materialization.metadata.items() if key != "shot_lineage"}
+    return AssetState(name=name, materialized=True, run_id=materialization.run_id,
+                      materialized_at=_when(materialization.timestamp), metadata=metadata_to_json(metadata))
+
+
+def shot_lineage(keyframes: Materialization | None) -> list[ShotLineage]:
+    """Per-shot lineage from the keyframes materialization (film order, as the asset wrote it)."""
+    if keyframes is None or "shot_lineage" not in keyframes.metadata:
+        return []
+    lineage = plain_json(keyframes.metadata["shot_lineage"])
+    if not isinstance(lineage, dict):
+        return []
+    shots = []
+    for code, entry in lineage.items():
+        entry = entry if isinstance(entry, dict) else {}
+        fields = {name: str(entry[name]) for name in LINEAGE_TEXT if entry.get(name) is not None}
+        fields["seed"] = _int_or_none(entry.get("seed"))
+        fields["script_line"] = _int_or_none(entry.get("script_line"))
+        extra = {name: value for name, value in entry.items() if name not in fields and name != "code"}
+        shots.append(ShotLineage(code=code, **fields, **extra))
+    return shots
+
+
+def _int_or_none(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _when(timestamp: float | None) -> datetime | None:
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc) if timestamp else None
