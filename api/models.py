@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from film_assets.contract import ASSET_NAMES, PRIORITY_MAX, PRIORITY_MIN
 
-State = Literal["queued", "running", "succeeded", "failed", "canceled"]
+State = Literal["queued", "rejected", "running", "succeeded", "failed", "canceled"]
 Priority = Field(default=0, ge=PRIORITY_MIN, le=PRIORITY_MAX,
                  description="Dagster run priority: higher is dequeued first.")
 
@@ -138,6 +138,8 @@ class JobInfo(BaseModel):
     run_id: str | None = Field(default=None, description="Its Dagster run, once the sensor has started it.")
     run_status: str | None = None
     state: State
+    rejected_reason: str | None = Field(default=None, description="Why the request never became a run, if the "
+                                                                  "queue's consumer refused it.")
 
 
 class ProjectStatus(BaseModel):
@@ -145,7 +147,8 @@ class ProjectStatus(BaseModel):
     title: str
     source_name: str
     created_at: datetime
-    state: State = Field(description="'queued' until the latest request has a run, then that run's state.")
+    state: State = Field(description="'queued' until the latest request has a run, then that run's state; "
+                                     "'rejected' if the latest request was refused (see its job's rejected_reason).")
     latest_run: RunInfo | None
     assets: list[AssetState]
     checks: list[CheckResult] = Field(description="Delivery QC of the latest final cut.")

@@ -15,11 +15,14 @@ from api.metadata_json import metadata_to_json, plain_json
 from api.models import AssetState, CheckResult, JobInfo, ProjectStatus, RunInfo, ShotLineage
 from api.projects_db import ProjectRow
 from film_assets.contract import ACTION_TAG, ASSET_NAMES, JOB_ID_TAG
+from film_assets.submission import load_rejection
+from resources.media_store import MediaStore
 
 LINEAGE_TEXT = ("render_key", "image_key", "prompt", "renderer", "renderer_version", "model")
 
 
-def project_status(project: ProjectRow, job_rows: list[dict], dagster: DagsterState) -> ProjectStatus:
+def project_status(project: ProjectRow, job_rows: list[dict], dagster: DagsterState,
+                   media_store: MediaStore) -> ProjectStatus:
     latest = dagster.project_runs(project.project_id, limit=1)
     latest_run = run_info(latest[0]) if latest else None
     run_by_job = {}
@@ -27,7 +30,12 @@ def project_status(project: ProjectRow, job_rows: list[dict], dagster: DagsterSt
         run_by_job[record.dagster_run.tags[JOB_ID_TAG]] = record  # newest last: it wins if a job ran twice
     jobs = [job_info(row, run_by_job.get(row["job_id"])) for row in job_rows]
     if jobs and jobs[0].run_id is None:
-        state = "queued"  # the newest request waits in SQS (or in the sensor's hands)
+        # the newest request waits in SQS (or in the sensor's hands), unless the sensor refused it:
+        # one store lookup, only while the newest request has no run
+        reason = load_rejection(media_store, project.project_id, jobs[0].job_id)
+        if reason is not None:
+            jobs[0] = jobs[0].model_copy(update={"state": "rejected", "rejected_reason": reason})
+        state = jobs[0].state
     else:
         state = latest_run.state if latest_run else "queued"
 

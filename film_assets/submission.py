@@ -35,3 +35,19 @@ def load_submission(store: MediaStore, project_id: str) -> tuple[str, str, Proje
     record = json.loads(store.get_bytes(record_key))
     text = store.get_bytes(script_key).decode("utf-8")
     return text, record["source_name"], ProjectSettings.from_dict(record["settings"])
+
+
+def rejection_key(project_id: str, job_id: str) -> str:
+    return media_key(validate_project_id(project_id), SUBMISSION, f"rejected-{job_id}.json")
+
+
+def record_rejection(store: MediaStore, project_id: str, job_id: str, reason: str) -> None:
+    """Note beside the submission why a request never became a run (the sensor dead-lettered it),
+    so the API can say "rejected: <reason>" instead of "queued" forever."""
+    store.put_bytes(rejection_key(project_id, job_id), json.dumps({"job_id": job_id, "reason": reason}).encode())
+
+
+def load_rejection(store: MediaStore, project_id: str, job_id: str) -> str | None:
+    """The reason a request was rejected, or None if it was not."""
+    key = rejection_key(project_id, job_id)
+    return json.loads(store.get_bytes(key))["reason"] if store.exists(key) else None

@@ -46,6 +46,7 @@ from dagster import (
 from film_assets.contract import JOB_ID_TAG, RenderRequest
 from film_assets.jobs import render_film
 from film_assets.partitions import projects
+from film_assets.submission import record_rejection
 from resources.media_store import MediaStore
 from resources.profiles import ServiceSettings
 from resources.queue import QueueMessage, SqsQueue
@@ -135,6 +136,7 @@ def evaluate_render_requests(context: SensorEvaluationContext, queue: SqsQueue, 
             for message in job.messages:
                 _dead_letter(context, queue, message, poison.reason)
             dead_lettered += len(job.messages)
+            _note_rejection(context, media_store, request, poison.reason)
             continue
         if request.action == "render" and request.project_id not in new_projects:
             new_projects.append(request.project_id)
@@ -194,6 +196,16 @@ def _receive(queue: SqsQueue, settings: ServiceSettings, receive_wait_s: int) ->
 def _dead_letter(context: SensorEvaluationContext, queue: SqsQueue, message: QueueMessage, reason: str) -> None:
     queue.dead_letter(message, reason)
     context.log.warning(f"{SENSOR_NAME}: message {message.message_id} dead-lettered: {reason}")
+
+
+def _note_rejection(context: SensorEvaluationContext, media_store: MediaStore, request: RenderRequest,
+                    reason: str) -> None:
+    """Leave the reason where the API finds it; the message is already safe in the DLQ, so a
+    failure here is logged, not raised."""
+    try:
+        record_rejection(media_store, request.project_id, request.job_id, reason)
+    except Exception as error:  # noqa: BLE001 - the DLQ copy is the record that matters
+        context.log.warning(f"{SENSOR_NAME}: could not note the rejection of job {request.job_id}: {error}")
 
 
 def _injected_fault() -> str | None:

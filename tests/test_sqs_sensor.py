@@ -28,7 +28,7 @@ from film_assets.definitions import ASSETS, build_definitions
 from film_assets.domain.project_settings import ProjectSettings
 from film_assets.jobs import render_film
 from film_assets.partitions import projects
-from film_assets.submission import submission_keys, submit_screenplay
+from film_assets.submission import load_rejection, submission_keys, submit_screenplay
 from resources.profiles import Environment, ServiceSettings, build_resources
 from resources.queue import REASON_ATTRIBUTE, SqsQueue, ensure_queues
 from sensors.sqs import FAULT_ENV, InjectedSensorFault, build_render_requests_sensor
@@ -215,8 +215,8 @@ def test_poison_messages_go_to_dead_letter_queue_with_their_reason(rig, capsys):
     rig.queue.send("{not json")
     rig.queue.send(json.dumps(schema_v2))
     rig.queue.send(json.dumps(too_urgent))
-    rig.send("never-rendered", action="rerender")  # unknown project
-    rig.send("no-script")  # nothing stored at its screenplay_key
+    unknown = rig.send("never-rendered", action="rerender")  # unknown project
+    no_script = rig.send("no-script")  # nothing stored at its screenplay_key
     rig.send("night-shift", screenplay_key=submission_keys("other-project")[0])
 
     result = rig.tick()
@@ -234,6 +234,10 @@ def test_poison_messages_go_to_dead_letter_queue_with_their_reason(rig, capsys):
     # the sensor's log (Dagster's console logger writes to stderr) names each message and reason
     warnings = [line for line in capsys.readouterr().err.splitlines() if "WARNING" in line and "dead-lettered" in line]
     assert len(warnings) == 6 and any("unknown schema_version 2" in line for line in warnings)
+    # a readable request that was refused leaves its reason beside the submission, for the API
+    assert load_rejection(rig.store, "never-rendered", unknown.job_id).startswith("unknown project")
+    assert load_rejection(rig.store, "no-script", no_script.job_id).startswith("screenplay missing")
+    assert load_rejection(rig.store, "night-shift", good.job_id) is None
 
 
 def test_rerender_of_a_registered_project_is_requested(rig):

@@ -84,4 +84,4 @@ def list_(limit: int = Query(20, ge=1, le=100, description="Projects per page.")
             responses={**AUTH_ERRORS, **NOT_FOUND})
 def status(project_id: str, tenant: str = Depends(current_tenant), app: Services = Depends(services)) -> ProjectStatus:
     project = tenant_project(project_id, tenant, app)
-    return project_status(project, project_jobs(app.engine, project.project_id), app.dagster)
+    return project_status(project, project_jobs(app.engine, project.project_id), app.dagster, app.store)

@@ -17,10 +17,13 @@ def service_instance_yaml() -> str:
 
 
 def write_service_home(home: Path) -> Path:
-    """Make `home` a DAGSTER_HOME for the service profile (the dagster.yaml reads the Postgres URL
-    from FILMSTUDIO_POSTGRES_URL, so no secret is written to disk)."""
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_text(service_instance_yaml())
+    """Make `home` a DAGSTER_HOME for the service profile unless it already has a dagster.yaml (ours
+    reads the Postgres URL from FILMSTUDIO_POSTGRES_URL, so no secret is written to disk)."""
+    config, wanted = home / "dagster.yaml", service_instance_yaml()
+    # a deployment may mount its own dagster.yaml read-only (a ConfigMap): leave an existing file be
+    if not config.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        config.write_text(wanted)
     return home
 
 
