@@ -1,10 +1,13 @@
-"""`filmstudio`: render a screenplay into a film on this machine, or open the Dagster UI on the
-same runs.
+"""`filmstudio`: render a screenplay into a film on this machine, open the Dagster UI on the
+same runs, or run the whole service stack (API, Dagster, Postgres, SQS and S3) locally.
 
     filmstudio render SCRIPT [--project ID] [--out DIR] [--width W] [--height H] [--fps F]
                              [--loudness web|broadcast|LUFS] [--voice CHARACTER=VOICE ...]
                              [--renderer storyboard|diffusers --model PATH_OR_ID [--steps N] ...] [--json]
     filmstudio ui [--port PORT]
+    filmstudio up [--host 127.0.0.1] [--api-port 8000] [--ui-port 3000] [--aws-port 4566]
+                  [--postgres-url URL] [--aws-endpoint URL]
+    filmstudio keys create TENANT [--postgres-url URL]
 """
 
 from __future__ import annotations
@@ -110,6 +113,51 @@ def _ui(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def _up(args: argparse.Namespace) -> int:
+    """Start the service stack and supervise it until Ctrl-C or SIGTERM (film_assets/service/stack.py)."""
+    from film_assets.service.stack import StackError, StackOptions, run_stack
+
+    try:
+        options = StackOptions.from_environment(host=args.host, api_port=args.api_port, ui_port=args.ui_port,
+                                                aws_port=args.aws_port, postgres_url=args.postgres_url,
+                                                aws_endpoint=args.aws_endpoint)
+    except (StackError, ValueError) as error:
+        print(f"filmstudio: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return run_stack(options)
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    """Print a new API key for a tenant on stdout (and nothing else there)."""
+    from api.keys import create_api_key, validate_tenant
+    from film_assets.service.postgres import hide_password
+    from film_assets.service.stack import StackError, postgres_url_for_commands, read_state
+    from resources.profiles import current_environment
+
+    home = current_environment().home
+    try:
+        validate_tenant(args.tenant)
+        url, source = postgres_url_for_commands(args.postgres_url, home)
+    except (StackError, ValueError) as error:
+        print(f"filmstudio: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        key = create_api_key(url, args.tenant)
+    except ValueError as error:
+        print(f"filmstudio: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as error:  # noqa: BLE001 - SQLAlchemy/psycopg2 errors: the database is not reachable
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        print(f"filmstudio: error: cannot store the key in {hide_password(url)} (from {source}): {reason}. "
+              "Is `filmstudio up` running? Or pass --postgres-url", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(key)
+    api = ((read_state(home) or {}).get("urls") or {}).get("api") or "http://127.0.0.1:8000"
+    print(f"filmstudio: a new API key for tenant {args.tenant!r}, shown only this once. Send it as the X-API-Key "
+          f"header: curl -H 'X-API-Key: <key>' {api}/projects", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="filmstudio", description="Turn a Fountain screenplay into a film.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -143,6 +191,29 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(handler=_ui)
+
+    up = commands.add_parser("up", help="run the service stack locally: API, Dagster daemon and UI, Postgres, "
+                                        "SQS and S3 (Ctrl-C stops it)")
+    up.add_argument("--host", default="127.0.0.1",
+                    help="address the API and the Dagster UI listen on (default 127.0.0.1)")
+    up.add_argument("--api-port", type=int, default=8000, dest="api_port", help="API port (default 8000)")
+    up.add_argument("--ui-port", type=int, default=3000, dest="ui_port", help="Dagster UI port (default 3000)")
+    up.add_argument("--aws-port", type=int, default=4566, dest="aws_port",
+                    help="port of the local moto server for SQS and S3, on 127.0.0.1 (default 4566)")
+    up.add_argument("--postgres-url", dest="postgres_url",
+                    help="Postgres to use (default: FILMSTUDIO_POSTGRES_URL, else the machine's on 127.0.0.1:5432, "
+                         "else a private cluster)")
+    up.add_argument("--aws-endpoint", dest="aws_endpoint",
+                    help="an SQS and S3 endpoint to use instead of starting a moto server")
+    up.set_defaults(handler=_up)
+
+    keys = commands.add_parser("keys", help="API keys")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    create = key_commands.add_parser("create", help="create an API key for a tenant and print it (shown once)")
+    create.add_argument("tenant", help="tenant slug, e.g. studio-a")
+    create.add_argument("--postgres-url", dest="postgres_url",
+                        help="the API's database (default: FILMSTUDIO_POSTGRES_URL, else the running `filmstudio up`)")
+    create.set_defaults(handler=_keys_create)
     return parser
 
 
@@ -151,7 +222,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except KeyboardInterrupt:
-        print("filmstudio: interrupted; finished shots are kept, nothing half-written", file=sys.stderr)
+        if args.command == "render":
+            print("filmstudio: interrupted; finished shots are kept, nothing half-written", file=sys.stderr)
+        else:
+            print("filmstudio: interrupted", file=sys.stderr)
         return 130
 
 

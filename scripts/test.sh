@@ -3,6 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --gpu  # the tests build and run a tiny diffusion model
+# the service-mode tests need a Postgres on 127.0.0.1:5432 (or FILMSTUDIO_TEST_POSTGRES)
+if ! bash scripts/postgres.sh; then
+  echo "test: no Postgres for the service-mode tests; they will fail (the others run)" >&2
+fi
 set +e
 .venv/bin/python -m pytest "$@"
 status=$?
