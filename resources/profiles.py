@@ -20,10 +20,12 @@ from dagster_aws.s3 import S3Resource
 from resources.io_manager import MediaStoreIOManager
 from resources.media_store import LocalMediaStore, MediaStore, S3MediaStore
 from resources.queue import SqsQueue
-from resources.animator import Animator, CameraMoveAnimator, VideoDiffusionAnimator
-from resources.composer import Composer, ProceduralComposer
-from resources.renderer import Renderer, StoryboardRenderer
-from resources.voice import EspeakVoice
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the media makers load numpy, scipy and espeak: only processes that render need them
+    from resources.animator import Animator
+    from resources.composer import Composer
+    from resources.renderer import Renderer
 
 PROFILES = ("local", "service")
 
@@ -147,12 +149,16 @@ def _model_options(variables: dict[str, str]) -> dict:
 
 
 def animator_for(environment: Environment) -> Animator:
+    from resources.animator import CameraMoveAnimator, VideoDiffusionAnimator
+
     if environment.motion.get("model"):
         return VideoDiffusionAnimator(**environment.motion)
     return CameraMoveAnimator()
 
 
 def composer_for(environment: Environment) -> Composer:
+    from resources.composer import ProceduralComposer
+
     if environment.music.get("model"):
         from resources.musicgen_composer import MusicGenComposer
 
@@ -161,6 +167,8 @@ def composer_for(environment: Environment) -> Composer:
 
 
 def renderer_for(choice: RendererChoice) -> Renderer:
+    from resources.renderer import StoryboardRenderer
+
     if choice.kind == "diffusers":
         from resources.diffusers_renderer import DiffusersRenderer
 
@@ -175,6 +183,8 @@ def media_store_for(environment: Environment) -> MediaStore:
 
 
 def build_resources(environment: Environment) -> dict:
+    from resources.voice import EspeakVoice
+
     store = media_store_for(environment)
     return {
         "media_store": store,

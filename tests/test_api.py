@@ -5,8 +5,6 @@ service instance (the way the sensor's run would) so status, lineage and final c
 from __future__ import annotations
 
 import json
-import statistics
-import time
 from dataclasses import replace
 
 import httpx
@@ -433,36 +431,31 @@ def test_openapi_documents_models_and_the_key_scheme(api):
     assert httpx.get(f"{api}/docs").status_code == 200
 
 
-def test_listing_and_status_stay_fast_with_10000_projects(stack, api, rendered, studio_a):
-    """The target: p95 <= 100 ms for GET /projects and GET /projects/{id} with 10,000 projects."""
+def test_listing_with_10000_projects_walks_its_index_and_pages_stay_consistent(stack, studio_a):
+    """GET /projects stays one index range scan however many projects there are (the timings
+    live in bench/service_bench.py, not here): Postgres' own plan says so, and walking the pages
+    meets every project once, newest first."""
     engine = create_engine(psycopg2_url(stack.postgres_url))
     with engine.begin() as connection:
         connection.execute(text(
             "INSERT INTO filmstudio_projects (project_id, tenant, title, source_name, created_at) "
-            "SELECT 'bulk-' || n, 'studio-a', 'Bulk ' || n, 'bulk.fountain', now() - n * interval '1 second' "
+            "SELECT 'bulk-' || n, 'studio-c', 'Bulk ' || n, 'bulk.fountain', now() - n * interval '1 second' "
             "FROM generate_series(1, 10000) AS n"))
         connection.execute(text("ANALYZE filmstudio_projects"))
         plan = "\n".join(connection.execute(text(
-            "EXPLAIN SELECT * FROM filmstudio_projects WHERE tenant = 'studio-a' AND (created_at < now() OR "
+            "EXPLAIN SELECT * FROM filmstudio_projects WHERE tenant = 'studio-c' AND (created_at < now() OR "
             "(created_at = now() AND project_id < 'x')) ORDER BY created_at DESC, project_id DESC LIMIT 21")).scalars())
     engine.dispose()
     assert "ix_filmstudio_projects_tenant_created" in plan, plan
+    assert "Sort" not in plan.split("Index")[0], plan  # rows come in index order: no sort of 10,000 rows
 
-    def p95(path: str, params: dict | None = None, times: int = 40) -> float:
-        studio_a.get(path, params=params)  # warm
-        samples = []
-        for _ in range(times):
-            started = time.perf_counter()
-            assert studio_a.get(path, params=params).status_code == 200
-            samples.append(time.perf_counter() - started)
-        return statistics.quantiles(samples, n=20)[-1] * 1000
-
-    deep = studio_a.get("/projects", params={"limit": 100}).json()
-    for _ in range(40):  # a cursor 4,000 projects deep
-        deep = studio_a.get("/projects", params={"limit": 100, "cursor": deep["next_cursor"]}).json()
-    timings = {"list first page": p95("/projects", {"limit": 50}),
-               "list deep page": p95("/projects", {"limit": 50, "cursor": deep["next_cursor"]}),
-               "status queued": p95("/projects/bulk-5000"),
-               "status rendered": p95(f"/projects/{rendered['request'].project_id}")}
-    print({name: f"{ms:.1f} ms" for name, ms in timings.items()})
-    assert all(ms <= 100 for ms in timings.values()), timings
+    studio_c = httpx.Client(base_url=str(studio_a.base_url), timeout=30,
+                            headers={"X-API-Key": create_api_key(stack.postgres_url, "studio-c")})
+    seen, cursor = [], None
+    while True:
+        page = studio_c.get("/projects", params={"limit": 100, **({"cursor": cursor} if cursor else {})}).json()
+        seen += [item["project_id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [f"bulk-{n}" for n in range(1, 10001)]
