@@ -131,7 +131,7 @@ def _keys_create(args: argparse.Namespace) -> int:
     """Print a new API key for a tenant on stdout (and nothing else there)."""
     from api.keys import create_api_key, validate_tenant
     from film_assets.service.postgres import hide_password
-    from film_assets.service.stack import StackError, postgres_url_for_commands, read_state
+    from film_assets.service.stack_state import StackError, postgres_url_for_commands, read_state
     from resources.profiles import current_environment
 
     home = current_environment().home

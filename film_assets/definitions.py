@@ -1,7 +1,7 @@
 """The one Definitions entry point: `dagster dev -m film_assets.definitions`, `dg` and
 `dagster definitions validate` all load this module."""
 
-from dagster import Definitions
+from dagster import Definitions, in_process_executor
 
 from film_assets.assets import delivery, picture, script, sound
 from film_assets.jobs import render_film
@@ -19,7 +19,13 @@ def build_definitions(environment: Environment) -> Definitions:
         from sensors.sqs import build_render_requests_sensor
 
         sensors.append(build_render_requests_sensor(environment.service))
-    return Definitions(assets=ASSETS, jobs=[render_film], sensors=sensors, resources=build_resources(environment))
+    # A service run's steps share its worker process: a step in a process of its own would import
+    # the whole code location again (seconds each, nine times a run). Parallel work happens
+    # inside the steps (two shot encodes, batched diffusion), and Kubernetes deployments set
+    # their own executor.
+    executor = in_process_executor if environment.profile == "service" else None
+    return Definitions(assets=ASSETS, jobs=[render_film], sensors=sensors, resources=build_resources(environment),
+                       executor=executor)
 
 
 defs = build_definitions(current_environment())

@@ -22,7 +22,8 @@ import httpx
 import pytest
 import yaml
 
-from film_assets.service.stack import QUEUE_NAME, STACK_ENV
+from film_assets.service.stack import QUEUE_NAME
+from film_assets.service.stack_env import STACK_ENV
 from resources.profiles import SERVICE_ENV
 from tests.conftest import REPO, free_port, wait_for_http
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import av
 import numpy as np
-from scipy.signal import correlate
 
 from film_assets.domain.audio import SAMPLE_RATE
 from film_assets.domain.loudness import integrated_loudness, true_peak_dbtp
@@ -74,6 +73,8 @@ def best_alignment(channel: np.ndarray, clip: np.ndarray, start: int, max_lag: i
     if len(region) < len(clip) or not np.any(clip):
         return 0.0, 0
     clip = clip.astype(np.float64)
+    from scipy.signal import correlate  # loaded where used: see loudness.py
+
     raw = correlate(region, clip, mode="valid", method="fft")
     energy = np.cumsum(np.concatenate([[0.0], region ** 2]))
     window_norms = np.sqrt(np.maximum(energy[len(clip):] - energy[:-len(clip)], 1e-20))

@@ -8,16 +8,23 @@ inter-sample peaks a DAC or an AAC decoder produces.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
-import pyloudnorm
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import firwin, upfirdn
+
+# pyloudnorm and scipy.signal cost ~1 s to import (scipy.signal): they load where used, so the
+# processes that never measure audio (the API, sensor ticks, a run worker before its audio steps)
+# start that much faster.
 
 OVERSAMPLE = 4
 # The interpolation filter of BS.1770-4 Annex 2's size: 48 taps, 12 per phase of the 4x
 # oversampling (float32, so a film's worth of samples interpolates in a fraction of a second).
-_INTERPOLATOR = (firwin(48, 1 / OVERSAMPLE, window=("kaiser", 7.0)) * OVERSAMPLE).astype(np.float32)
+@cache
+def _interpolator() -> np.ndarray:
+    from scipy.signal import firwin
+
+    return (firwin(48, 1 / OVERSAMPLE, window=("kaiser", 7.0)) * OVERSAMPLE).astype(np.float32)
 LIMITER_WINDOW_S = 0.004  # look-ahead and smoothing of the peak limiter
 
 
@@ -30,18 +37,22 @@ class LoudnessReport:
 
 
 def integrated_loudness(samples: np.ndarray, sample_rate: int) -> float:
+    import pyloudnorm
+
     return float(pyloudnorm.Meter(sample_rate).integrated_loudness(np.asarray(samples, dtype=np.float64)))
 
 
 def _oversampled_peaks(samples: np.ndarray) -> np.ndarray:
     """Per original sample, the largest absolute value among its oversampled neighbours (all
     channels)."""
+    from scipy.signal import upfirdn
+
     stereo = np.asarray(samples, dtype=np.float32).reshape(len(samples), -1)
     peaks = np.zeros(len(stereo), dtype=np.float32)
     for channel in stereo.T:
         # upfirdn's output is longer than OVERSAMPLE x the input (the filter's tail), so every
         # phase below has a value for every sample; abs in place avoids a second large array
-        upsampled = upfirdn(_INTERPOLATOR, np.ascontiguousarray(channel), up=OVERSAMPLE)
+        upsampled = upfirdn(_interpolator(), np.ascontiguousarray(channel), up=OVERSAMPLE)
         np.abs(upsampled, out=upsampled)
         # element-wise maxima of the OVERSAMPLE phases: far faster than a max over a length-4 axis
         for phase in range(OVERSAMPLE):

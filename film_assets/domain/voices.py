@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
-from scipy.signal import butter, resample_poly, sosfilt
 
 from film_assets.domain import espeak
 from film_assets.domain.audio import SAMPLE_RATE
@@ -155,6 +154,8 @@ def _seed(*parts: str) -> int:
 
 def _breathy(samples: np.ndarray, sample_rate: int, seed: int) -> np.ndarray:
     """Whisper without espeak's whisper variant: noise shaped by the speech envelope."""
+    from scipy.signal import butter, sosfilt  # loaded where used: see loudness.py
+
     envelope = sosfilt(butter(2, 30, fs=sample_rate, output="sos"), np.abs(samples))
     noise = np.random.default_rng(seed).standard_normal(samples.size)
     noise = sosfilt(butter(2, [800, 6000], btype="bandpass", fs=sample_rate, output="sos"), noise)
@@ -211,6 +212,8 @@ def apply_extension_effect(samples: np.ndarray, sample_rate: int, extensions) ->
     """V.O.: telephone-band (300-3400 Hz) plus gentle compression, like a voice-over or radio.
     O.S.: a little room (short decaying echoes), low-passed at 1.8 kHz and 6 dB down, like a voice
     through a wall. Anything else is returned unchanged."""
+    from scipy.signal import butter, sosfilt  # loaded where used: see loudness.py
+
     effect = extension_effect(extensions)
     x = np.asarray(samples, dtype=np.float64)
     if effect == "voice-over" and x.size:
@@ -258,6 +261,8 @@ class SpokenLine:
 def speak_line(line: LineSpec, voice_id: str) -> SpokenLine:
     """One clip for the line: each part in its own delivery, beats as silence, the extension's
     effect, at 48 kHz, trimmed to the speech and peak-normalised to -3 dBFS x delivery gain."""
+    from scipy.signal import resample_poly  # loaded where used: see loudness.py
+
     profile = profile_for(voice_id)
     engine_rate = espeak.sample_rate()
     pieces, parts = [], []
