@@ -53,7 +53,7 @@ class Services:
             connection.execute(text("SELECT 1"))
 
     def ping_queue(self) -> None:
-        self._queue_probe.get_queue_attributes(QueueUrl=self.settings.service.queue_url,
+        self._queue_probe.get_queue_attributes(QueueUrl=self.queue.render_queue_url,
                                                AttributeNames=["ApproximateNumberOfMessages"])
 
     def stop(self) -> None:

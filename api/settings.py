@@ -30,7 +30,7 @@ class ApiSettings:
     @classmethod
     def from_environment(cls) -> "ApiSettings":
         environment = current_environment()
-        service = environment.service if environment.profile == "service" else ServiceSettings.from_environment()
+        service = environment.service if environment.uses_services else ServiceSettings.from_environment()
         missing = service.missing()
         if missing:
             raise RuntimeError(f"the API needs {', '.join(missing)} set (see resources/profiles.py SERVICE_ENV)")

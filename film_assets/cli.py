@@ -8,6 +8,7 @@ same runs, or run the whole service stack (API, Dagster, Postgres, SQS and S3) l
     filmstudio up [--host 127.0.0.1] [--api-port 8000] [--ui-port 3000] [--aws-port 4566]
                   [--postgres-url URL] [--aws-endpoint URL]
     filmstudio keys create TENANT [--postgres-url URL]
+    filmstudio deploy manifests --out DIR [--tier TIER] [--name-prefix P] [--image IMAGE] [--gpu-image IMAGE]
 """
 
 from __future__ import annotations
@@ -214,7 +215,57 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--postgres-url", dest="postgres_url",
                         help="the API's database (default: FILMSTUDIO_POSTGRES_URL, else the running `filmstudio up`)")
     create.set_defaults(handler=_keys_create)
+    _add_deploy_commands(commands)
     return parser
+
+
+def _deploy_manifests(args: argparse.Namespace) -> int:
+    from film_assets.deploy_manifests import write_step_manifests
+    from resources.deployment import DeploymentNames
+
+    try:
+        names = DeploymentNames(args.tier, args.name_prefix)
+    except ValueError as error:
+        print(f"filmstudio: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    written = write_step_manifests(Path(args.out), names, args.image, args.gpu_image or "")
+    for path in written:
+        print(path)
+    print(f"filmstudio: {len(written)} step Job manifests for tier {names.tier} in {args.out}", file=sys.stderr)
+    return 0
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("film-assets")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "dev"
+
+
+def _add_deploy_commands(commands) -> None:
+    from resources.deployment import DEFAULT_NAME_PREFIX, TIERS
+
+    deploy = commands.add_parser("deploy", help="deployment files (Kubernetes)")
+    deploy_commands = deploy.add_subparsers(dest="deploy_command", required=True)
+    manifests = deploy_commands.add_parser(
+        "manifests", help="write the Kubernetes Job each render step gets in prod, one YAML file per step, "
+                          "rendered with dagster-k8s's own functions (no cluster needed)")
+    manifests.add_argument("--out", required=True, help="folder for the YAML files (created if missing)")
+    manifests.add_argument("--tier", choices=TIERS, default=os.environ.get("FILMSTUDIO_TIER", "dev"),
+                           help="deployment tier (default: FILMSTUDIO_TIER, else dev)")
+    manifests.add_argument("--name-prefix", dest="name_prefix",
+                           default=os.environ.get("FILMSTUDIO_NAME_PREFIX", DEFAULT_NAME_PREFIX),
+                           help=f"Terraform's name_prefix (default {DEFAULT_NAME_PREFIX})")
+    version = _package_version()
+    manifests.add_argument("--image", default=f"filmstudio:{version}",
+                           help=f"the slim image of the code location: runs and CPU steps (default filmstudio:{version})")
+    manifests.add_argument("--gpu-image", dest="gpu_image",
+                           default=os.environ.get("FILMSTUDIO_GPU_IMAGE", f"filmstudio-cuda:{version}"),
+                           help=f"the CUDA image for GPU steps (default: FILMSTUDIO_GPU_IMAGE, else "
+                                f"filmstudio-cuda:{version})")
+    manifests.set_defaults(handler=_deploy_manifests)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,7 @@ from pydantic import Field
 from film_assets.domain.shots import Shot
 from film_assets.domain.video import VideoSettings, encode_image_sequence, encode_shot_clip
 from resources.model_preflight import require_gpu_extra, require_local_model
-from resources.versioned import MediaMaker
+from resources.versioned import MediaMaker, content_key
 
 
 class Animator(MediaMaker):
@@ -28,6 +28,12 @@ class Animator(MediaMaker):
                 settings: VideoSettings, project: str) -> dict:
         """Write the shot's clip (exactly shot.duration_frames frames) to output; return what
         shaped it, for lineage."""
+
+    def shot_key(self, shot: Shot, keyframe_entry: dict, settings: VideoSettings) -> str:
+        """What the clip of `shot` will be made from, known before encoding: the keyframe's own
+        bytes, the move, the length and the video settings."""
+        return content_key(self.name, self.version, self.output_settings(), keyframe_entry["sha256"],
+                           keyframe_entry.get("picture_band"), shot.camera_move, shot.duration_frames, repr(settings))
 
 
 class CameraMoveAnimator(Animator):

@@ -7,16 +7,20 @@ generated-image renderer; the CLI's --renderer/--model flags set the same choice
 `service` is the production shape on any machine: Dagster's instance in Postgres (its dagster.yaml
 comes from `filmstudio up` or the deployment), media on S3, render requests from SQS through the
 sensor. Its settings are the SERVICE_ENV variables; `filmstudio up` sets them for a laptop stack.
+`prod` is the service profile on Kubernetes: the same storage and queue, named after the tier
+(FILMSTUDIO_TIER, FILMSTUDIO_NAME_PREFIX: resources/deployment.py), and every step a pod of its
+own through dagster-k8s's k8s_job_executor (the K8sRunLauncher comes from the Helm values).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dagster_aws.s3 import S3Resource
 
+from resources.deployment import DEFAULT_NAME_PREFIX, TIERS, DeploymentNames
 from resources.io_manager import MediaStoreIOManager
 from resources.media_store import LocalMediaStore, MediaStore, S3MediaStore
 from resources.queue import SqsQueue
@@ -27,7 +31,8 @@ if TYPE_CHECKING:  # the media makers load numpy, scipy and espeak: only process
     from resources.composer import Composer
     from resources.renderer import Renderer
 
-PROFILES = ("local", "service")
+PROFILES = ("local", "service", "prod")
+SERVICE_PROFILES = ("service", "prod")  # Postgres, S3 and SQS
 
 # The service profile's settings, one variable each (Helm values and `filmstudio up` set them).
 SERVICE_ENV = {
@@ -41,6 +46,10 @@ SERVICE_ENV = {
     "sensor_interval_s": "FILMSTUDIO_SENSOR_INTERVAL",    # seconds between SQS sensor ticks
     "sensor_budget_s": "FILMSTUDIO_SENSOR_BUDGET",        # seconds one tick may spend receiving
     "sensor_max_messages": "FILMSTUDIO_SENSOR_MAX_MESSAGES",  # messages one tick takes at most
+    # prod profile only
+    "tier": "FILMSTUDIO_TIER",                      # dev, sandbox, staging or production
+    "name_prefix": "FILMSTUDIO_NAME_PREFIX",        # Terraform's name_prefix (default filmstudio)
+    "gpu_image": "FILMSTUDIO_GPU_IMAGE",            # the CUDA image GPU steps run on (else the run's image)
 }
 
 
@@ -59,6 +68,24 @@ class ServiceSettings:
     # Well under Dagster's 60 s sensor timeout, so a slow queue never times a tick out.
     sensor_budget_s: float = 20.0
     sensor_max_messages: int = 100
+    tier: str = ""
+    name_prefix: str = DEFAULT_NAME_PREFIX
+    gpu_image: str = ""
+    # with a tier, queues are found by name (no account id in any setting)
+    queue_name: str = ""
+    dead_letter_queue_name: str = ""
+
+    @classmethod
+    def for_prod(cls) -> "ServiceSettings":
+        """The prod profile's settings: the tier's names (resources/deployment.py) unless a variable
+        says otherwise."""
+        settings = cls.from_environment()
+        if not settings.tier:
+            raise ValueError(f"the prod profile needs FILMSTUDIO_TIER: one of {', '.join(TIERS)}")
+        names = DeploymentNames(settings.tier, settings.name_prefix)
+        explicit_bucket = os.environ.get(SERVICE_ENV["bucket"])
+        return replace(settings, bucket=explicit_bucket or names.media_bucket, queue_name=names.queue,
+                       dead_letter_queue_name=names.dead_letter_queue)
 
     @classmethod
     def from_environment(cls) -> "ServiceSettings":
@@ -75,11 +102,12 @@ class ServiceSettings:
 
     def missing(self) -> list[str]:
         """The variables a service needs that are unset."""
-        return [SERVICE_ENV[name] for name in ("postgres_url", "queue_url", "dead_letter_queue_url")
-                if not getattr(self, name)]
+        needed = ("postgres_url",) if self.queue_name else ("postgres_url", "queue_url", "dead_letter_queue_url")
+        return [SERVICE_ENV[name] for name in needed if not getattr(self, name)]
 
     def queue(self) -> SqsQueue:
         return SqsQueue(queue_url=self.queue_url, dead_letter_queue_url=self.dead_letter_queue_url,
+                        queue_name=self.queue_name, dead_letter_queue_name=self.dead_letter_queue_name,
                         region_name=self.region_name, endpoint_url=self.endpoint_url)
 
     def media_store(self) -> S3MediaStore:
@@ -130,6 +158,11 @@ class Environment:
     def media_root(self) -> Path:
         return self.home / "media"
 
+    @property
+    def uses_services(self) -> bool:
+        """Postgres, S3 and SQS rather than the embedded defaults."""
+        return self.profile in SERVICE_PROFILES
+
 
 def current_environment() -> Environment:
     profile = os.environ.get("FILMSTUDIO_PROFILE", "local")
@@ -138,9 +171,19 @@ def current_environment() -> Environment:
     home = Path(os.environ.get("FILMSTUDIO_HOME", Path.home() / ".filmstudio")).expanduser().resolve()
     options = {name: os.environ[variable] for name, variable in RENDERER_ENV.items() if os.environ.get(variable)}
     renderer = RendererChoice(os.environ.get("FILMSTUDIO_RENDERER", "storyboard"), options)
-    service = ServiceSettings.from_environment() if profile == "service" else ServiceSettings()
+    service = {"service": ServiceSettings.from_environment, "prod": ServiceSettings.for_prod}.get(
+        profile, ServiceSettings)()
     return Environment(profile=profile, home=home, renderer=renderer, motion=_model_options(MOTION_ENV),
                        music=_model_options(MUSIC_ENV), service=service)
+
+
+def prod_environment(names: DeploymentNames, gpu_image: str = "") -> Environment:
+    """The prod profile for a tier without reading the environment (what `filmstudio deploy`
+    renders)."""
+    service = ServiceSettings(tier=names.tier, name_prefix=names.prefix, bucket=names.media_bucket,
+                              queue_name=names.queue, dead_letter_queue_name=names.dead_letter_queue,
+                              gpu_image=gpu_image)
+    return Environment(profile="prod", home=Path("/tmp/filmstudio"), service=service)
 
 
 def _model_options(variables: dict[str, str]) -> dict:
@@ -178,7 +221,7 @@ def renderer_for(choice: RendererChoice) -> Renderer:
 
 
 def media_store_for(environment: Environment) -> MediaStore:
-    if environment.profile == "service":
+    if environment.uses_services:
         return environment.service.media_store()
     return LocalMediaStore(root=str(environment.media_root))
 
@@ -194,5 +237,5 @@ def build_resources(environment: Environment) -> dict:
         "voice": EspeakVoice(),
         "composer": composer_for(environment),
         "animator": animator_for(environment),
-        **({"queue": environment.service.queue()} if environment.profile == "service" else {}),
+        **({"queue": environment.service.queue()} if environment.uses_services else {}),
     }

@@ -34,12 +34,35 @@ class QueueMessage:
 class SqsQueue(ConfigurableResource):
     """Render requests in; poison messages out to the dead-letter queue with their reason."""
 
-    queue_url: str = Field(description="URL of the render queue.")
-    dead_letter_queue_url: str = Field(description="URL of its dead-letter queue.")
+    queue_url: str = Field(default="", description="URL of the render queue (or give queue_name).")
+    dead_letter_queue_url: str = Field(default="", description="URL of its dead-letter queue (or its name).")
+    queue_name: str = Field(default="", description="The render queue's name, looked up when no URL is given "
+                                                    "(deployments: the name Terraform created, no account id).")
+    dead_letter_queue_name: str = Field(default="", description="Its dead-letter queue's name.")
     region_name: str = Field(default="us-east-1")
     endpoint_url: str | None = Field(default=None, description="Another SQS endpoint (a moto server locally).")
 
     _client = PrivateAttr(default=None)
+    _urls = PrivateAttr(default_factory=dict)
+
+    def _url(self, url: str, name: str) -> str:
+        """A queue's URL: the one given, else looked up once by name."""
+        if url:
+            return url
+        if not name:
+            raise ValueError("the render queue needs a URL or a name (FILMSTUDIO_QUEUE_URL, or FILMSTUDIO_TIER "
+                             "in the prod profile)")
+        if name not in self._urls:
+            self._urls[name] = self.client.get_queue_url(QueueName=name)["QueueUrl"]
+        return self._urls[name]
+
+    @property
+    def render_queue_url(self) -> str:
+        return self._url(self.queue_url, self.queue_name)
+
+    @property
+    def dead_letter_url(self) -> str:
+        return self._url(self.dead_letter_queue_url, self.dead_letter_queue_name)
 
     @property
     def client(self):
@@ -51,14 +74,14 @@ class SqsQueue(ConfigurableResource):
 
     def send(self, body: str, attributes: dict[str, str] | None = None) -> str:
         """Enqueue one message; return its SQS message id."""
-        response = self.client.send_message(QueueUrl=self.queue_url, MessageBody=body,
+        response = self.client.send_message(QueueUrl=self.render_queue_url, MessageBody=body,
                                             MessageAttributes=_string_attributes(attributes or {}))
         return response["MessageId"]
 
     def receive(self, max_messages: int = 10, wait_seconds: int = 0) -> list[QueueMessage]:
         """Up to 10 messages (SQS's own cap per call); they stay hidden for the visibility timeout."""
         response = self.client.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=max(1, min(max_messages, 10)),
+            QueueUrl=self.render_queue_url, MaxNumberOfMessages=max(1, min(max_messages, 10)),
             WaitTimeSeconds=wait_seconds, MessageSystemAttributeNames=["ApproximateReceiveCount"])
         return [QueueMessage(message_id=item["MessageId"], receipt_handle=item["ReceiptHandle"], body=item["Body"],
                              receive_count=int(item.get("Attributes", {}).get("ApproximateReceiveCount", 1)))
@@ -71,7 +94,7 @@ class SqsQueue(ConfigurableResource):
         for start in range(0, len(receipt_handles), 10):
             batch = receipt_handles[start:start + 10]
             response = self.client.delete_message_batch(
-                QueueUrl=self.queue_url,
+                QueueUrl=self.render_queue_url,
                 Entries=[{"Id": str(index), "ReceiptHandle": handle} for index, handle in enumerate(batch)])
             refused.extend(batch[int(failure["Id"])] for failure in response.get("Failed", []))
         return refused
@@ -80,15 +103,15 @@ class SqsQueue(ConfigurableResource):
         """Move a message to the dead-letter queue with its reason: sent there first, deleted here
         second, so a crash in between leaves a copy in both rather than none."""
         self.client.send_message(
-            QueueUrl=self.dead_letter_queue_url, MessageBody=message.body,
+            QueueUrl=self.dead_letter_url, MessageBody=message.body,
             MessageAttributes=_string_attributes({REASON_ATTRIBUTE: reason[:1000],
                                                   "source_message_id": message.message_id}))
-        self.client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message.receipt_handle)
+        self.client.delete_message(QueueUrl=self.render_queue_url, ReceiptHandle=message.receipt_handle)
 
     def depth(self) -> dict[str, int]:
         """Visible and in-flight message counts (for health and benchmarks)."""
         attributes = self.client.get_queue_attributes(
-            QueueUrl=self.queue_url,
+            QueueUrl=self.render_queue_url,
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
         return {"visible": int(attributes["ApproximateNumberOfMessages"]),
                 "in_flight": int(attributes["ApproximateNumberOfMessagesNotVisible"])}

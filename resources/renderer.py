@@ -17,7 +17,11 @@ from PIL import Image
 
 from film_assets.domain.shots import Shot
 from film_assets.domain.storyboard import draw_storyboard, picture_band
-from resources.versioned import MediaMaker
+from resources.versioned import MediaMaker, content_key
+
+# The shot fields a keyframe can depend on; timing (durations, start times) never shapes a still.
+KEYFRAME_INPUTS = ("code", "prompt", "seed", "caption", "shot_type", "characters", "camera_move", "scene_heading",
+                   "int_ext", "location", "time_of_day")
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,12 @@ class Renderer(MediaMaker):
     def render(self, shots: list[Shot], width: int, height: int, project: str) -> Iterator[RenderedKeyframe]:
         """Yield one keyframe per shot, in order, as each finishes (so callers can store and
         report progress shot by shot)."""
+
+    def shot_key(self, shot: Shot, width: int, height: int) -> str:
+        """What the keyframe of `shot` will be made from, known before rendering: a stored
+        keyframe with this key is reused instead of rendered again."""
+        return content_key(self.name, self.version, self.output_settings(),
+                           {name: getattr(shot, name) for name in KEYFRAME_INPUTS}, width, height)
 
 
 class StoryboardRenderer(Renderer):

@@ -44,7 +44,7 @@ from dagster import (
 )
 
 from film_assets.contract import JOB_ID_TAG, RenderRequest
-from film_assets.jobs import render_film
+from film_assets.jobs import RENDER_FILM
 from film_assets.partitions import projects
 from film_assets.submission import record_rejection
 from resources.media_store import MediaStore
@@ -68,7 +68,7 @@ def build_render_requests_sensor(settings: ServiceSettings, receive_wait_s: int 
     """The sensor for the service profile; `receive_wait_s` is the long-poll wait of each receive
     (tests against moto, which answers exactly, pass 0)."""
 
-    @sensor(name=SENSOR_NAME, job=render_film, minimum_interval_seconds=settings.sensor_interval_s,
+    @sensor(name=SENSOR_NAME, job_name=RENDER_FILM, minimum_interval_seconds=settings.sensor_interval_s,
             default_status=DefaultSensorStatus.RUNNING,
             description="Turns SQS render requests into project partitions and render_film runs "
                         "(run_key = job_id); poison messages go to the dead-letter queue.")

@@ -14,12 +14,14 @@ from film_assets.domain.timeline import build_timeline, timeline_to_json
 from film_assets.domain.video import assemble_cut
 from film_assets.domain.frame_rate import frame_rate
 from film_assets.partitions import projects
+from film_assets.placement import op_tags, pool
 from resources.media_store import MediaStore, media_key
 
 GROUP = "delivery"
 
 
-@asset(partitions_def=projects, group_name=GROUP, code_version="1", check_specs=CHECK_SPECS,
+@asset(partitions_def=projects, group_name=GROUP, code_version="1",
+       op_tags=op_tags("final_cut"), pool=pool("final_cut"), check_specs=CHECK_SPECS,
        description="The film: H.264 High yuv420p MP4 with faststart and the mix as AAC 48 kHz stereo, an SRT "
                    "with one cue per dialogue line, and an OpenTimelineIO timeline with one clip per shot.")
 def final_cut(context: AssetExecutionContext, shot_list: pd.DataFrame, shot_clips: dict, scenes: dict,

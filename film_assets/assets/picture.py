@@ -6,13 +6,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import pandas as pd
+from PIL import Image
 from dagster import AssetExecutionContext, Config, MetadataValue, Output, asset
 from pydantic import Field
 
 from film_assets.assets.catalog import project_of, table, thumbnails_markdown
+from film_assets.assets.shot_records import ShotRecords
 from film_assets.domain.shots import shots_from_frame
 from film_assets.domain.video import VideoSettings
 from film_assets.partitions import projects
+from film_assets.placement import op_tags, pool
 from resources.media_store import MediaStore, media_key
 from resources.animator import Animator
 from resources.renderer import Renderer
@@ -35,33 +38,48 @@ class _Progress:
 
 
 @asset(partitions_def=projects, group_name=GROUP, code_version="1",
+       op_tags=op_tags("keyframes"), pool=pool("keyframes"),
        description="One keyframe image per shot from the Renderer resource, with the parameters that made it.")
 def keyframes(context: AssetExecutionContext, shot_list: pd.DataFrame, media_store: MediaStore,
               renderer: Renderer) -> Output[dict]:
     project = project_of(context)
     shots = shots_from_frame(shot_list)
     width, height = (shots[0].width, shots[0].height) if shots else (1280, 720)
-    manifest, thumbs, progress = {}, [], _Progress(context, "keyframes", len(shots))
+    records = ShotRecords(media_store, project, "keyframes")
+    shot_keys = {shot.code: renderer.shot_key(shot, width, height) for shot in shots}
+    reused = {shot.code: entry for shot in shots if (entry := records.reusable(shot.code, shot_keys[shot.code]))}
+    to_render = [shot for shot in shots if shot.code not in reused]
+    if reused:
+        context.log.info(f"keyframes: {len(reused)} of {len(shots)} shots already rendered from the same inputs; "
+                         f"rendering {len(to_render)}")
+    rendered_entries, thumbs, progress = {}, {}, _Progress(context, "keyframes", len(to_render))
     started = time.perf_counter()
-    for done, rendered in enumerate(renderer.render(shots, width, height, project), start=1):
+    for done, rendered in enumerate(renderer.render(to_render, width, height, project), start=1):
         buffer = io.BytesIO()
         rendered.image.save(buffer, format="PNG", compress_level=1)  # zlib level 6 costs ~3x the time for ~20% less size
         data = buffer.getvalue()
         key = media_store.put_bytes(media_key(project, "keyframes", f"{rendered.code}.png"), data)
         band = rendered.picture_band or (0, height)
-        manifest[rendered.code] = {"key": key, "render_key": rendered.render_key, "picture_band": list(band),
-                                   "sha256": hashlib.sha256(data).hexdigest(), **rendered.parameters,
-                                   **(rendered.measurements or {})}
-        thumbs.append((rendered.code, rendered.image))
+        entry = {"key": key, "render_key": rendered.render_key, "shot_key": shot_keys[rendered.code],
+                 "picture_band": list(band), "sha256": hashlib.sha256(data).hexdigest(), **rendered.parameters,
+                 **(rendered.measurements or {})}
+        records.save(rendered.code, entry)  # after the image: a record never points at a missing file
+        rendered_entries[rendered.code] = entry
+        thumbs[rendered.code] = rendered.image
         progress(done, rendered.code)
-    rows = [{"code": code, "render_key": entry["render_key"], "seed": entry["seed"], "prompt": entry["prompt"][:120]}
-            for code, entry in manifest.items()]
+    manifest = {shot.code: rendered_entries.get(shot.code) or reused[shot.code] for shot in shots}
+    for code in reused:
+        thumbs[code] = Image.open(io.BytesIO(media_store.get_bytes(manifest[code]["key"])))
+    rows = [{"code": code, "render_key": entry["render_key"], "seed": entry["seed"], "prompt": entry["prompt"][:120],
+             "status": "reused" if code in reused else "rendered"} for code, entry in manifest.items()]
     source_lines = {shot.code: shot.source_line for shot in shots}
     return Output(manifest, metadata={
-        "shots": len(manifest), "renderer": f"{renderer.name} v{renderer.version}",
+        "shots": len(manifest), "shots_rendered": len(rendered_entries), "shots_reused": len(reused),
+        "renderer": f"{renderer.name} v{renderer.version}",
         "frame_size": f"{width}x{height}", "render_seconds": round(time.perf_counter() - started, 3),
-        "thumbnails": thumbnails_markdown(thumbs),
-        "keyframe_table": table(rows, {"code": "string", "render_key": "string", "seed": "int", "prompt": "string"}),
+        "thumbnails": thumbnails_markdown([(code, thumbs[code]) for code in manifest]),
+        "keyframe_table": table(rows, {"code": "string", "render_key": "string", "seed": "int", "prompt": "string",
+                                       "status": "string"}),
         # per-shot lineage in the event log itself, so the API answers from the instance alone
         "shot_lineage": MetadataValue.json({code: _lineage(entry, source_lines.get(code)) for code, entry in manifest.items()}),
     })
@@ -85,38 +103,50 @@ class ShotClipsConfig(Config):
 
 
 @asset(partitions_def=projects, group_name=GROUP, code_version="1",
+       op_tags=op_tags("shot_clips"), pool=pool("shot_clips"),
        description="Each shot in motion at the project's fps, encoded as its own H.264 segment: a camera move "
                    "(push-in, pull-out, pan) over its keyframe, or an image-to-video model when configured.")
 def shot_clips(context: AssetExecutionContext, config: ShotClipsConfig, shot_list: pd.DataFrame, keyframes: dict,
                media_store: MediaStore, animator: Animator) -> Output[dict]:
     project = project_of(context)
     shots = shots_from_frame(shot_list)
-    progress = _Progress(context, "shot_clips", len(shots))
+    records = ShotRecords(media_store, project, "shot_clips")
+
+    def settings_of(shot) -> VideoSettings:
+        return VideoSettings(shot.width, shot.height, shot.fps)
+
+    shot_keys = {shot.code: animator.shot_key(shot, keyframes[shot.code], settings_of(shot)) for shot in shots}
+    reused = {shot.code: entry for shot in shots if (entry := records.reusable(shot.code, shot_keys[shot.code]))}
+    to_encode = [shot for shot in shots if shot.code not in reused]
+    progress = _Progress(context, "shot_clips", len(to_encode))
 
     def encode(shot) -> dict:
         key = media_key(project, "shot_clips", f"{shot.code}.mp4")
         keyframe_entry = keyframes[shot.code]
         with media_store.reading(keyframe_entry["key"]) as keyframe, media_store.writing(key) as output:
-            lineage = animator.animate(keyframe, keyframe_entry, shot, output,
-                                       VideoSettings(shot.width, shot.height, shot.fps), project)
-        return {"key": key, "frames": shot.duration_frames, "keyframe_render_key": keyframe_entry["render_key"],
-                **lineage}
+            lineage = animator.animate(keyframe, keyframe_entry, shot, output, settings_of(shot), project)
+        entry = {"key": key, "frames": shot.duration_frames, "keyframe_render_key": keyframe_entry["render_key"],
+                 "shot_key": shot_keys[shot.code], **lineage}
+        records.save(shot.code, entry)  # after the clip is complete in the store
+        return entry
 
     started = time.perf_counter()
-    manifest = {}
+    encoded = {}
     workers = min(config.parallel_encodes, animator.max_parallel)
     with ThreadPoolExecutor(max_workers=workers) as pool:  # threads wait on ffmpeg (or one model)
-        futures = {pool.submit(encode, shot): shot.code for shot in shots}
+        futures = {pool.submit(encode, shot): shot.code for shot in to_encode}
         for done, future in enumerate(as_completed(futures), start=1):
-            manifest[futures[future]] = future.result()
+            encoded[futures[future]] = future.result()
             progress(done, futures[future])
-    manifest = {shot.code: manifest[shot.code] for shot in shots}  # keep film order
+    manifest = {shot.code: encoded.get(shot.code) or reused[shot.code] for shot in shots}  # film order
     total_frames = sum(entry["frames"] for entry in manifest.values())
+    encoded_frames = sum(entry["frames"] for entry in encoded.values())
     seconds = time.perf_counter() - started
     return Output(manifest, metadata={
-        "shots": len(manifest), "frames": total_frames, "fps": shots[0].fps if shots else 0,
+        "shots": len(manifest), "shots_rendered": len(encoded), "shots_reused": len(reused),
+        "frames": total_frames, "fps": shots[0].fps if shots else 0,
         "parallel_encodes": workers, "animator": f"{animator.name} v{animator.version}",
-        "encode_seconds": round(seconds, 3), "encode_fps": round(total_frames / seconds, 1) if seconds else 0,
+        "encode_seconds": round(seconds, 3), "encode_fps": round(encoded_frames / seconds, 1) if seconds else 0,
         "camera_moves": MetadataValue.json({move: sum(1 for s in shots if s.camera_move == move)
                                             for move in sorted({s.camera_move for s in shots})}),
     })

@@ -10,6 +10,7 @@ from film_assets.domain.fountain import FountainError, Screenplay, parse_fountai
 from film_assets.domain.project_settings import ProjectSettings
 from film_assets.domain.shots import break_down_shots, dialogue_line_count, shots_to_frame
 from film_assets.partitions import projects
+from film_assets.placement import op_tags, pool
 from film_assets.submission import load_submission
 from resources.media_store import MediaStore
 
@@ -17,6 +18,7 @@ GROUP = "script"
 
 
 @asset(partitions_def=projects, group_name=GROUP, code_version="1",
+       op_tags=op_tags("screenplay"), pool=pool("screenplay"),
        description="The submitted Fountain screenplay as stored, with the project's delivery settings.")
 def screenplay(context: AssetExecutionContext, media_store: MediaStore) -> Output[dict]:
     project = project_of(context)
@@ -38,6 +40,7 @@ def screenplay(context: AssetExecutionContext, media_store: MediaStore) -> Outpu
 
 
 @asset(partitions_def=projects, group_name=GROUP, code_version="1",
+       op_tags=op_tags("scenes"), pool=pool("scenes"),
        description="The parsed screenplay: title page, scenes with their elements, characters, notes.")
 def scenes(context: AssetExecutionContext, screenplay: dict) -> Output[dict]:
     project_of(context)
@@ -54,6 +57,7 @@ def scenes(context: AssetExecutionContext, screenplay: dict) -> Output[dict]:
 
 
 @asset(partitions_def=projects, group_name=GROUP, code_version="1",
+       op_tags=op_tags("shot_list"), pool=pool("shot_list"),
        description="One row per shot: stable code (SQ010_SH020), timing from the measured speech, prompt, seed, "
                    "camera move, the dialogue it covers and the script line it comes from.")
 def shot_list(context: AssetExecutionContext, scenes: dict, dialogue_track: dict) -> Output[pd.DataFrame]:

@@ -15,6 +15,7 @@ from film_assets.domain.music import SceneCue
 from film_assets.domain.project_settings import ProjectSettings
 from film_assets.domain.shots import shot_seed, shots_from_frame
 from film_assets.partitions import projects
+from film_assets.placement import op_tags, pool
 from resources.composer import Composer
 from resources.media_store import MediaStore, media_key
 from resources.voice import Voice
@@ -24,6 +25,7 @@ AAC_HEADROOM_DB = 1.0  # AAC encoding overshoots peaks (measured ~0.5 dB): limit
 
 
 @asset(partitions_def=projects, group_name=GROUP, code_version="1",
+       op_tags=op_tags("dialogue_track"), pool=pool("dialogue_track"),
        description="One spoken clip per dialogue line in its character's voice, with its measured length: "
                    "the timing truth for the shot list.")
 def dialogue_track(context: AssetExecutionContext, scenes: dict, media_store: MediaStore, voice: Voice) -> Output[dict]:
@@ -72,6 +74,7 @@ def _scene_cues(project: str, screenplay: Screenplay, shots) -> list[SceneCue]:
 
 
 @asset(partitions_def=projects, group_name=GROUP, code_version="1",
+       op_tags=op_tags("music_track"), pool=pool("music_track"),
        description="The score: music per scene whose mood follows the scene (time of day, INT/EXT, action words).")
 def music_track(context: AssetExecutionContext, scenes: dict, shot_list: pd.DataFrame, media_store: MediaStore,
                 composer: Composer) -> Output[dict]:
@@ -88,6 +91,7 @@ def music_track(context: AssetExecutionContext, scenes: dict, shot_list: pd.Data
 
 
 @asset(partitions_def=projects, group_name=GROUP, code_version="1",
+       op_tags=op_tags("audio_mix"), pool=pool("audio_mix"),
        description="Dialogue over music ducked under speech, normalised to the project's loudness target "
                    "(-14 LUFS web default) with true peak under the ceiling; 48 kHz stereo.")
 def audio_mix(context: AssetExecutionContext, scenes: dict, shot_list: pd.DataFrame, dialogue_track: dict,
