@@ -32,16 +32,18 @@ class StepSize:
         return self.gpus > 0
 
 
-# Sizes for one step pod. GPU memory figures assume a 24 GB card (A10G, L4); host memory covers
-# the pipeline's weights while they load, which passes through RAM first.
+# Sizes for one step pod. GPU steps take the whole card of a one-GPU node, so their CPU and memory
+# fit what such a node leaves allocatable: g5.2xlarge / g6.2xlarge (8 vCPU, 32 GiB, one 24 GB
+# A10G or L4) keep ~29 GiB after the kubelet and daemonsets. Host memory covers the weights
+# while they load, which pass through RAM on their way to the GPU.
 STEP_SIZES = {
     "screenplay": StepSize(cpu="250m", memory="512Mi"),
     "scenes": StepSize(cpu="250m", memory="512Mi"),
     "dialogue_track": StepSize(cpu="1", memory="2Gi"),
     "shot_list": StepSize(cpu="250m", memory="1Gi"),
-    "keyframes": StepSize(cpu="4", memory="24Gi", gpus=1),     # text-to-image (SDXL-class)
-    "shot_clips": StepSize(cpu="4", memory="32Gi", gpus=1),    # image-to-video (SVD-class) and encodes
-    "music_track": StepSize(cpu="2", memory="16Gi", gpus=1),   # MusicGen
+    "keyframes": StepSize(cpu="3", memory="20Gi", gpus=1),     # text-to-image (SDXL-class)
+    "shot_clips": StepSize(cpu="6", memory="26Gi", gpus=1),    # image-to-video (SVD-class) and the encodes
+    "music_track": StepSize(cpu="2", memory="12Gi", gpus=1),   # MusicGen
     "audio_mix": StepSize(cpu="1", memory="2Gi"),
     "final_cut": StepSize(cpu="2", memory="4Gi"),
 }

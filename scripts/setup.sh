@@ -4,6 +4,8 @@
 # wheels; no system packages, no Docker, no GPU.
 #   bash scripts/setup.sh          the base install (CPU renderers)
 #   bash scripts/setup.sh --gpu    also the gpu extra (torch, diffusers, transformers) and test tools
+# Runtime dependencies are pinned by infra/docker/constraints.txt, the same pins the images use
+# (regenerate it with infra/docker/freeze_constraints.sh after changing a dependency).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,8 +23,8 @@ if [ "${1:-}" = "--gpu" ]; then
   # On a CPU machine of ours pip takes the CPU build of this version from its local wheels; a plain
   # "torch" requirement would pull the CUDA build and several GB with it.
   .venv/bin/python -m pip install --quiet "torch==${TORCH_VERSION:-2.13.0}"
-  .venv/bin/python -m pip install --quiet -e ".[dev,gpu]"
+  .venv/bin/python -m pip install --quiet --constraint infra/docker/constraints.txt -e ".[dev,gpu]"
 else
-  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  .venv/bin/python -m pip install --quiet --constraint infra/docker/constraints.txt -e ".[dev]"
 fi
 echo "setup: ready (.venv/bin/filmstudio)" >&2

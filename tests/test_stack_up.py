@@ -324,9 +324,10 @@ def test_dockerfile_is_a_pinned_non_root_python_image_of_this_package():
     base = re.search(r"^FROM (\S+)", dockerfile, re.MULTILINE).group(1)
     assert re.fullmatch(r"python:3\.11\.\d+-slim(-\w+)?(@sha256:[0-9a-f]{64})?", base), base
     assert re.search(r"^USER (?!root)\w+", dockerfile, re.MULTILINE)
-    for source in re.findall(r"^COPY (.+) \S+$", dockerfile, re.MULTILINE):
+    repo_copies = re.findall(r"^COPY (?!--from=)(.+) \S+$", dockerfile, re.MULTILINE)  # not stage-to-stage
+    for source in repo_copies:
         for path in source.split():
             assert (REPO / path).exists(), f"the Dockerfile copies {path}, which is not in the repository"
-    copied = {path for source in re.findall(r"^COPY (.+) \S+$", dockerfile, re.MULTILINE) for path in source.split()}
+    copied = {path for source in repo_copies for path in source.split()}
     found = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
     assert {pattern.rstrip("*") for pattern in found["include"]} <= copied  # every package pip installs
