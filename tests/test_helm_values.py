@@ -474,3 +474,17 @@ def test_the_settings_config_map_is_what_the_api_and_dagster_pods_read(film_home
     monkeypatch.setenv("FILMSTUDIO_POSTGRES_URL", "postgresql+psycopg2://filmstudio@postgres.invalid:5432/filmstudio")
     api = ApiSettings.from_environment()
     assert api.service.queue_name == DeploymentNames(data["FILMSTUDIO_TIER"], data["FILMSTUDIO_NAME_PREFIX"]).queue
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_the_sqs_sensor_settings_reach_the_code_server_and_parse(tier, monkeypatch):
+    from resources.profiles import ServiceSettings
+
+    env = _env(_code_location(effective(tier)))
+    sensor_variables = {SERVICE_ENV[name] for name in ("sensor_interval_s", "sensor_budget_s", "sensor_max_messages")}
+    assert sensor_variables <= set(env)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = ServiceSettings.for_prod()
+    assert settings.tier == tier and 1 <= settings.sensor_interval_s <= 30
+    assert settings.sensor_budget_s < 60  # Dagster times a sensor tick out at 60 s
