@@ -17,7 +17,7 @@ from pydantic.json_schema import models_json_schema
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.models import SubmitScreenplay
-from api.routes import health, projects, renders
+from api.routes import backfills, health, projects, renders, shots
 from api.services import Services
 from api.settings import ApiSettings
 
@@ -48,11 +48,12 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                   openapi_tags=[
                       {"name": "projects", "description": "Submit screenplays; read status and lineage."},
                       {"name": "renders", "description": "Re-render projects; download final cuts."},
+                      {"name": "backfills", "description": "Re-render many projects at once (a Dagster backfill)."},
                       {"name": "health", "description": "Service liveness."}])
     app.state.services = app_services
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
-    for module in (projects, renders, health):
+    for module in (projects, renders, shots, backfills, health):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)
     return app

@@ -7,7 +7,6 @@ not a few fresh Postgres connections.
 
 from __future__ import annotations
 
-import io
 import threading
 from dataclasses import dataclass
 
@@ -16,7 +15,7 @@ from dagster import AssetKey, AssetRecordsFilter, DagsterEventType, DagsterInsta
 from api.settings import ApiSettings
 from film_assets.contract import ASSET_NAMES, JOB_ID_TAG
 from film_assets.service.instance import service_instance
-from resources.media_store import MediaStore, media_key
+from resources.media_store import MediaStore
 
 PARTITION_TAG = "dagster/partition"
 
@@ -111,9 +110,6 @@ class DagsterState:
             codes = [record.data.get("code") for record in table.records]
             if codes and all(isinstance(code, str) for code in codes):
                 return codes
-        key = media_key(project_id, "shot_list", "shot_list.parquet")
-        if not store.exists(key):
-            return None
-        import pandas as pd
+        from film_assets.shot_history import stored_shot_codes
 
-        return [str(code) for code in pd.read_parquet(io.BytesIO(store.get_bytes(key)), columns=["code"])["code"]]
+        return stored_shot_codes(store, project_id)

@@ -60,13 +60,18 @@ class Accepted(BaseModel):
 
 
 class RenderOrder(BaseModel):
-    """What to re-render: everything by default, or some assets and/or some shots."""
+    """What to re-render: by default the whole project from its stored script, where only shots whose
+    inputs changed are rendered; listed shots are rendered again as new versions (with new seeds
+    if asked) and the final cut is rebuilt."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"shots": ["SQ010_SH020"], "assets": ["keyframes", "shot_clips", "final_cut"], "priority": 10}]})
+        {"shots": ["SQ010_SH020"], "new_seed": True, "priority": 10}]})
 
     shots: list[str] | None = Field(default=None, min_length=1, max_length=1000,
-                                    description="Shot codes such as SQ010_SH020 (default: every shot).")
+                                    description="Shot codes such as SQ010_SH020 to render again as new versions "
+                                                "(default: only shots whose inputs changed).")
+    new_seed: bool = Field(default=False, description="Give the listed shots new seeds (kept for later renders). "
+                                                       "Needs `shots`.")
     assets: list[Literal[ASSET_NAMES]] | None = Field(  # type: ignore[valid-type]
         default=None, min_length=1, description="Assets to materialize (default: the whole graph).")
     priority: int = Priority
@@ -119,6 +124,7 @@ class ShotLineage(BaseModel):
 
     code: str
     render_key: str | None = None
+    version: str | None = None
     script_line: int | None = None
     image_key: str | None = None
     prompt: str | None = None
@@ -167,3 +173,28 @@ class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     checks: dict[str, str] = Field(description="Each dependency: 'ok' or why it failed.")
     detail: str | None = Field(default=None, description="Why the service is unavailable.")
+
+
+class ShotVersion(BaseModel):
+    """One render of a shot (its keyframe and clip), kept: why it was made, by which run, with what."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    version: str = Field(description="v001, v002, … in the order they were made.")
+    reason: str = Field(description="new, changed (its inputs changed) or forced (asked for by a re-render).")
+    created_at: str
+    run_id: str
+    in_final_cut: bool = Field(description="The project's latest final cut uses this version.")
+    keyframe_version: str = Field(description="The version whose keyframe this one uses (itself, unless only "
+                                              "the clip changed).")
+    prompt: str | None = None
+    seed: int | None = None
+    renderer: str | None = None
+    model: str | None = None
+
+
+class ShotVersions(BaseModel):
+    project_id: str
+    code: str
+    versions: list[ShotVersion]

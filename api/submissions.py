@@ -91,6 +91,8 @@ def accept_screenplay(app: Services, tenant: str, upload: Upload) -> Accepted:
 
 def order_rerender(app: Services, tenant: str, project_id: str, order: RenderOrder) -> Accepted:
     shots = list(dict.fromkeys(order.shots)) if order.shots else None
+    if order.new_seed and not shots:
+        raise ApiError(422, "new_seed needs shots: list the shots that get new seeds")
     if shots:
         known = app.dagster.shot_codes(project_id, app.store)
         if known is None:
@@ -103,7 +105,7 @@ def order_rerender(app: Services, tenant: str, project_id: str, order: RenderOrd
             raise ApiError(422, f"unknown shot codes for project {project_id}: {shown} ({extent})")
     request = new_render_request(project_id, tenant, submission_keys(project_id)[0], action="rerender",
                                  assets=list(order.assets) if order.assets else None, shots=shots,
-                                 priority=order.priority)
+                                 priority=order.priority, new_seed=order.new_seed)
     with app.engine.begin() as connection:
         insert_job(connection, request)
         _enqueue(app, request)

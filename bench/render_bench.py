@@ -58,7 +58,7 @@ def write_raw_frames(home: Path, project: str, raw: Path) -> int:
             graph = camera_move_filter(shot.camera_move, shot.duration_frames, shot.width, shot.height,
                                        settings.fps_arg, top, bottom)
             subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i",
-                            str(media / "keyframes" / f"{shot.code}.png"), "-filter_complex", graph, "-map", "[v]",
+                            str(media / "shots" / shot.code / "v001" / "keyframe.png"), "-filter_complex", graph, "-map", "[v]",
                             "-frames:v", str(shot.duration_frames), "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"],
                            stdout=sink, check=True)
     return sum(shot.duration_frames for shot in shots)

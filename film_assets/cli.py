@@ -4,6 +4,9 @@ same runs, or run the whole service stack (API, Dagster, Postgres, SQS and S3) l
     filmstudio render SCRIPT [--project ID] [--out DIR] [--width W] [--height H] [--fps F]
                              [--loudness web|broadcast|LUFS] [--voice CHARACTER=VOICE ...]
                              [--renderer storyboard|diffusers --model PATH_OR_ID [--steps N] ...] [--json]
+    filmstudio rerender PROJECT [--shots SQ010_SH020,...] [--new-seed] [--out DIR] [--json]
+    filmstudio versions PROJECT [--shot SQ010_SH020] [--json]
+    filmstudio backfill [--projects P,... | --all | --stale] [--assets A,...]
     filmstudio ui [--port PORT]
     filmstudio up [--host 127.0.0.1] [--api-port 8000] [--ui-port 3000] [--aws-port 4566]
                   [--postgres-url URL] [--aws-endpoint URL]
@@ -52,7 +55,8 @@ def _render(args: argparse.Namespace) -> int:
     else:
         print(f"{result.project}: {result.scenes} scenes, {result.shots} shots, {result.dialogue_lines} dialogue "
               f"lines, {result.duration_s:.2f} s\n  film:      {result.final_cut}\n  subtitles: {result.subtitles}\n"
-              f"  timeline:  {result.timeline}\n  run:       {result.run_id} (see it with `filmstudio ui`)")
+              f"  timeline:  {result.timeline}\n  shots:     {result.shots_rendered} rendered, {result.shots_reused} "
+              f"reused\n  run:       {result.run_id} (see it with `filmstudio ui`)")
     return 0
 
 
@@ -216,6 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the API's database (default: FILMSTUDIO_POSTGRES_URL, else the running `filmstudio up`)")
     create.set_defaults(handler=_keys_create)
     _add_deploy_commands(commands)
+    from film_assets.backfill_cli import add_backfill_command
+    from film_assets.shots_cli import add_shot_commands
+
+    add_shot_commands(commands)
+    add_backfill_command(commands)
     return parser
 
 

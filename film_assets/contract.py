@@ -25,7 +25,8 @@ ASSET_NAMES = ("screenplay", "scenes", "dialogue_track", "shot_list", "keyframes
 JOB_ID_TAG = "filmstudio/job_id"
 TENANT_TAG = "filmstudio/tenant"
 ACTION_TAG = "filmstudio/action"
-SHOTS_TAG = "filmstudio/shots"
+SHOTS_TAG = "filmstudio/shots"  # shots to render again as new versions, comma-separated
+NEW_SEED_TAG = "filmstudio/new_seed"  # "true": those shots also get new seeds
 PRIORITY_TAG = "dagster/priority"  # read by Dagster's QueuedRunCoordinator: higher runs first
 
 PRIORITY_MIN, PRIORITY_MAX = -100, 100
@@ -43,7 +44,8 @@ class RenderRequest(BaseModel):
     tenant: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     action: Literal["render", "rerender"]
     assets: list[str] | None = Field(default=None, description="Only these assets (default: the whole graph).")
-    shots: list[str] | None = Field(default=None, description="Only these shots' codes, for a re-render.")
+    shots: list[str] | None = Field(default=None, description="Shots to render again as new versions, for a re-render.")
+    new_seed: bool = Field(default=False, description="Give the listed shots new seeds.")
     priority: int = Field(default=0, ge=PRIORITY_MIN, le=PRIORITY_MAX,
                           description="Dagster run priority: higher is dequeued first.")
     submitted_at: datetime
@@ -83,6 +85,8 @@ class RenderRequest(BaseModel):
     def _shots_only_for_rerender(self) -> "RenderRequest":
         if self.shots and self.action != "rerender":
             raise ValueError("shots may only be listed for action 'rerender'")
+        if self.new_seed and not self.shots:
+            raise ValueError("new_seed needs shots: say which shots get new seeds")
         return self
 
     def to_body(self) -> str:
@@ -93,12 +97,14 @@ class RenderRequest(BaseModel):
                 PRIORITY_TAG: str(self.priority)}
         if self.shots:
             tags[SHOTS_TAG] = ",".join(self.shots)
+        if self.new_seed:
+            tags[NEW_SEED_TAG] = "true"
         return tags
 
 
 def new_render_request(project_id: str, tenant: str, screenplay_key: str, action: str = "render",
                        assets: list[str] | None = None, shots: list[str] | None = None,
-                       priority: int = 0) -> RenderRequest:
+                       priority: int = 0, new_seed: bool = False) -> RenderRequest:
     return RenderRequest(job_id=str(uuid.uuid4()), project_id=project_id, tenant=tenant, action=action,
-                         assets=assets, shots=shots, priority=priority,
+                         assets=assets, shots=shots, priority=priority, new_seed=new_seed,
                          submitted_at=datetime.now(timezone.utc), screenplay_key=screenplay_key)

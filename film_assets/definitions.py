@@ -1,15 +1,34 @@
 """The one Definitions entry point: `dagster dev -m film_assets.definitions`, `dg` and
 `dagster definitions validate` all load this module."""
 
-from dagster import Definitions, in_process_executor
+from dagster import AssetsDefinition, Definitions, in_process_executor
 
 from film_assets.assets import delivery, picture, script, sound
 from film_assets.jobs import build_render_film
 from film_assets.placement import STEP_RETRY_POLICY, prod_executor
 from resources.profiles import Environment, build_resources, current_environment
+from resources.versioned import MediaMaker, content_key
+
+# The resource that makes each media asset: its identity is part of the asset's code version.
+MEDIA_MAKERS = {"dialogue_track": "voice", "keyframes": "renderer", "shot_clips": "animator", "music_track": "composer"}
 
 ASSETS = [script.screenplay, script.scenes, sound.dialogue_track, script.shot_list, picture.keyframes,
           picture.shot_clips, sound.music_track, sound.audio_mix, delivery.final_cut]
+
+
+def with_maker_code_versions(assets: list[AssetsDefinition], resources: dict) -> list[AssetsDefinition]:
+    """Each media asset's code version, extended by its resource's name, version and output
+    settings: switching a model or renderer version then shows those assets (and everything
+    downstream) as unsynced in the Dagster UI, as a code change would."""
+    versioned = []
+    for asset in assets:
+        maker = resources.get(MEDIA_MAKERS.get(asset.key.path[-1], ""))
+        if isinstance(maker, MediaMaker):
+            identity = f"{maker.name}-{maker.version}-{content_key(maker.output_settings())[:8]}"
+            asset = asset.map_asset_specs(
+                lambda spec, identity=identity: spec.replace_attributes(code_version=f"{spec.code_version}+{identity}"))
+        versioned.append(asset)
+    return versioned
 
 
 def build_definitions(environment: Environment) -> Definitions:
@@ -20,17 +39,16 @@ def build_definitions(environment: Environment) -> Definitions:
         from sensors.sqs import build_render_requests_sensor
 
         sensors.append(build_render_requests_sensor(environment.service))
-    # A service run's steps share its worker process: a step in a process of its own would import
-    # the whole code location again (seconds each, nine times a run). Parallel work happens
-    # inside the steps (two shot encodes, batched diffusion). The prod profile is the exception:
-    # a pod per step, so GPU steps get GPU nodes and the rest cheap ones.
-    executor, retry_policy = None, None
-    if environment.profile == "service":
-        executor = in_process_executor
-    elif environment.profile == "prod":
+    # A run's steps share its worker process (local and service): a step in a process of its own
+    # would import the whole code location again (seconds each, nine times a run). Parallel work
+    # happens inside the steps (two shot encodes, batched diffusion). The prod profile is the
+    # exception: a pod per step, so GPU steps get GPU nodes and the rest cheap ones.
+    executor, retry_policy = in_process_executor, None
+    if environment.profile == "prod":
         executor, retry_policy = prod_executor(environment.service.gpu_image), STEP_RETRY_POLICY
-    return Definitions(assets=ASSETS, jobs=[build_render_film(retry_policy)], sensors=sensors,
-                       resources=build_resources(environment), executor=executor)
+    resources = build_resources(environment)
+    return Definitions(assets=with_maker_code_versions(ASSETS, resources), jobs=[build_render_film(retry_policy)],
+                       sensors=sensors, resources=resources, executor=executor)
 
 
 defs = build_definitions(current_environment())

@@ -16,12 +16,14 @@ from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance
 
+from film_assets.contract import ACTION_TAG, NEW_SEED_TAG, SHOTS_TAG
 from film_assets.domain.dialogue import dialogue_lines
 from film_assets.domain.fountain import Screenplay, parse_fountain
 from film_assets.domain.project_ids import slugify, validate_project_id
 from film_assets.domain.project_settings import ProjectSettings
 from film_assets.partitions import projects
-from film_assets.submission import submit_screenplay
+from film_assets.shot_history import stored_shot_codes
+from film_assets.submission import load_submission, submit_screenplay
 from resources.profiles import Environment, current_environment
 
 
@@ -40,6 +42,8 @@ class RenderResult:
     final_cut: Path
     subtitles: Path
     timeline: Path
+    shots_rendered: int  # shots whose clip was made in this run
+    shots_reused: int  # shots whose stored version was used as it was
 
     def to_json(self) -> dict:
         return {key: (str(value) if isinstance(value, Path) else value) for key, value in self.__dict__.items()}
@@ -99,7 +103,64 @@ def render_project(script: Path, project: str | None = None, out: Path | None = 
     instance.add_dynamic_partitions(projects.name, [project])
     submit_screenplay(store, project, text, source_name, settings)
     progress(f"project {project}: {len(screenplay.scenes)} scenes, rendering in {environment.dagster_home}")
+    return run_render(defs, instance, project, out, progress, len(screenplay.scenes),
+                      tags={"filmstudio/source": source_name})
 
+
+def rerender_project(project: str, shots: list[str] | None = None, new_seed: bool = False, out: Path | None = None,
+                     progress: Callable[[str], None] = lambda message: None,
+                     environment_overrides: dict | None = None) -> RenderResult:
+    """Render a project again from its stored script: shots whose inputs changed are rendered, the
+    listed `shots` are rendered again as new versions (with new seeds if asked), the rest reused,
+    and the final cut is rebuilt. Refused before anything runs if the project or a shot is unknown."""
+    project = validate_project_id(project)
+    if new_seed and not shots:
+        raise ValueError("--new-seed needs --shots: say which shots get new seeds")
+    environment = current_environment()
+    if environment_overrides:
+        environment = replace(environment, **environment_overrides)
+    out = (Path(out) if out else Path.cwd() / "renders" / project).resolve()
+
+    from film_assets.definitions import build_definitions
+
+    defs = build_definitions(environment)
+    instance = instance_for(environment)
+    store = defs.resources["media_store"]
+    if not instance.has_dynamic_partition(projects.name, project):
+        known = sorted(instance.get_dynamic_partitions(projects.name))
+        raise ValueError(f"no project {project!r} in {environment.dagster_home} (projects: "
+                         f"{', '.join(known[:10]) or 'none yet'}{' ...' if len(known) > 10 else ''})")
+    text, source_name, settings = load_submission(store, project)
+    screenplay = parse_fountain(text, source_name)
+    tags = {"filmstudio/source": source_name, ACTION_TAG: "rerender"}
+    if shots:
+        shots = list(dict.fromkeys(shots))
+        check_shot_codes(store, project, shots)
+        tags[SHOTS_TAG] = ",".join(shots)
+        if new_seed:
+            tags[NEW_SEED_TAG] = "true"
+    for name in ("renderer", "animator", "composer"):
+        defs.resources[name].preflight(settings.width, settings.height)
+    what = f"shots {', '.join(shots)}{' with new seeds' if new_seed else ''}" if shots else "changed shots"
+    progress(f"project {project}: re-rendering {what}")
+    return run_render(defs, instance, project, out, progress, len(screenplay.scenes), tags)
+
+
+def check_shot_codes(store, project: str, codes: list[str]) -> None:
+    """Refuse shot codes the project's latest shot list does not have, naming them."""
+    known = stored_shot_codes(store, project)
+    if known is None:
+        raise ValueError(f"project {project!r} has no shot list yet: render it whole first")
+    unknown = [code for code in codes if code not in set(known)]
+    if unknown:
+        raise ValueError(f"project {project!r} has no shots {', '.join(unknown)} "
+                         f"(its {len(known)} shots run {known[0]} .. {known[-1]})")
+
+
+def run_render(defs, instance: DagsterInstance, project: str, out: Path, progress: Callable[[str], None],
+               scene_count: int, tags: dict[str, str]) -> RenderResult:
+    """Materialize the project through the persistent instance and deliver its files."""
+    store = defs.resources["media_store"]
     job = defs.resolve_job_def("render_film")
     run_id = str(uuid.uuid4())
     # Dagster's console logger is silenced; progress comes from the run's own event log, the same
@@ -108,8 +169,7 @@ def render_project(script: Path, project: str | None = None, out: Path | None = 
     instance.add_event_listener(run_id, listener)
     try:
         result = job.execute_in_process(
-            partition_key=project, instance=instance, raise_on_error=False, run_id=run_id,
-            tags={"filmstudio/source": source_name},
+            partition_key=project, instance=instance, raise_on_error=False, run_id=run_id, tags=tags,
             run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
         )
     finally:
@@ -120,10 +180,12 @@ def render_project(script: Path, project: str | None = None, out: Path | None = 
     cut = result.output_for_node("final_cut")
     delivered = {name: store.export(cut[name], out / filename) for name, filename in
                  (("video", "final_cut.mp4"), ("subtitles", "final_cut.srt"), ("timeline", "timeline.otio"))}
+    [clips] = result.asset_materializations_for_node("shot_clips")
     return RenderResult(
-        project=project, run_id=result.run_id, scenes=len(screenplay.scenes), shots=cut["shots"],
+        project=project, run_id=result.run_id, scenes=scene_count, shots=cut["shots"],
         dialogue_lines=cut["dialogue_lines"], duration_s=cut["duration_s"], final_cut=delivered["video"],
         subtitles=delivered["subtitles"], timeline=delivered["timeline"],
+        shots_rendered=clips.metadata["shots_rendered"].value, shots_reused=clips.metadata["shots_reused"].value,
     )
 
 

@@ -37,6 +37,21 @@ def load_submission(store: MediaStore, project_id: str) -> tuple[str, str, Proje
     return text, record["source_name"], ProjectSettings.from_dict(record["settings"])
 
 
+def seeds_key(project_id: str) -> str:
+    return media_key(validate_project_id(project_id), SUBMISSION, "seeds.json")
+
+
+def load_seed_overrides(store: MediaStore, project_id: str) -> dict[str, int]:
+    """Shot code -> seed, for shots re-rendered with `--new-seed`: they keep that seed in later
+    renders (the shot list applies it) until asked for another."""
+    key = seeds_key(project_id)
+    return {code: int(seed) for code, seed in json.loads(store.get_bytes(key)).items()} if store.exists(key) else {}
+
+
+def save_seed_overrides(store: MediaStore, project_id: str, seeds: dict[str, int]) -> None:
+    store.put_bytes(seeds_key(project_id), json.dumps(dict(sorted(seeds.items()))).encode())
+
+
 def rejection_key(project_id: str, job_id: str) -> str:
     return media_key(validate_project_id(project_id), SUBMISSION, f"rejected-{job_id}.json")
 

@@ -29,11 +29,15 @@ class Animator(MediaMaker):
         """Write the shot's clip (exactly shot.duration_frames frames) to output; return what
         shaped it, for lineage."""
 
-    def shot_key(self, shot: Shot, keyframe_entry: dict, settings: VideoSettings) -> str:
+    def shot_key(self, shot: Shot, keyframe_entry: dict, settings: VideoSettings,
+                 dialogue_audio: list[str] = ()) -> str:
         """What the clip of `shot` will be made from, known before encoding: the keyframe's own
-        bytes, the move, the length and the video settings."""
+        bytes (so the renderer, model, prompt, seed, size and steps), the move, the length, the
+        video settings and the sha256 of each dialogue clip the shot covers (a re-voiced line is
+        a changed shot, even where its length holds)."""
         return content_key(self.name, self.version, self.output_settings(), keyframe_entry["sha256"],
-                           keyframe_entry.get("picture_band"), shot.camera_move, shot.duration_frames, repr(settings))
+                           keyframe_entry.get("picture_band"), shot.camera_move, shot.duration_frames, repr(settings),
+                           list(dialogue_audio))
 
 
 class CameraMoveAnimator(Animator):

@@ -18,7 +18,7 @@ EXPECTED_GRAPH = {  # asset -> (group, upstream assets): a change to the graph i
     "dialogue_track": ("sound", {"scenes"}),
     "shot_list": ("script", {"scenes", "dialogue_track"}),
     "keyframes": ("picture", {"shot_list"}),
-    "shot_clips": ("picture", {"shot_list", "keyframes"}),
+    "shot_clips": ("picture", {"shot_list", "keyframes", "dialogue_track"}),
     "music_track": ("sound", {"scenes", "shot_list"}),
     "audio_mix": ("sound", {"scenes", "shot_list", "dialogue_track", "music_track"}),
     "final_cut": ("delivery", {"shot_list", "shot_clips", "scenes", "audio_mix", "dialogue_track"}),
@@ -123,3 +123,26 @@ def test_loading_the_definitions_and_rendering_on_cpu_defaults_never_imports_tor
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=_env(film_home), capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_media_makers_identity_is_part_of_its_assets_code_version(film_home):
+    """Switching renderer, animator, voice or composer (or their output settings) changes the code
+    version of the assets they make, which is what marks those projects unsynced in the UI."""
+    from dataclasses import replace
+
+    from film_assets.definitions import build_definitions
+    from resources.profiles import RendererChoice, current_environment
+
+    def code_versions(environment) -> dict[str, str]:
+        graph = build_definitions(environment).resolve_asset_graph()
+        return {key.to_user_string(): graph.get(key).code_version for key in graph.get_all_asset_keys()}
+
+    environment = current_environment()
+    storyboard = code_versions(environment)
+    diffusion = code_versions(replace(environment, renderer=RendererChoice("diffusers", {"model": "some/model"})))
+    other_model = code_versions(replace(environment, renderer=RendererChoice("diffusers", {"model": "other/model"})))
+    assert storyboard["keyframes"].startswith("2+storyboard-")
+    assert diffusion["keyframes"] != storyboard["keyframes"] and "diffusers" in diffusion["keyframes"]
+    assert other_model["keyframes"] != diffusion["keyframes"]
+    assert {name for name in storyboard if storyboard[name] != diffusion[name]} == {"keyframes"}
+    assert code_versions(environment) == storyboard  # the same settings, the same versions

@@ -46,7 +46,8 @@ def test_render_with_media_on_s3(moto_endpoint, tmp_path):
     keys = {item["Key"] for item in client.list_objects_v2(Bucket=bucket)["Contents"]}
     for expected in ("projects/keeper/final_cut/final_cut.mp4", "projects/keeper/final_cut/final_cut.srt",
                      "projects/keeper/final_cut/timeline.otio", "projects/keeper/shot_list/shot_list.parquet",
-                     "projects/keeper/keyframes/SQ010_SH010.png", "projects/keeper/shot_clips/SQ010_SH010.mp4"):
+                     "projects/keeper/shots/SQ010_SH010/v001/keyframe.png",
+                     "projects/keeper/shots/SQ010_SH010/v001/clip.mp4", "projects/keeper/shots/SQ010_SH010/v001/version.json"):
         assert expected in keys, expected
     cut = result.output_for_node("final_cut")
     local = tmp_path / "final_cut.mp4"

@@ -123,7 +123,7 @@ def test_same_script_gives_same_shots_and_identical_keyframes(tmp_path):
     pd.testing.assert_frame_equal(first, second)
     codes = list(first["code"])
     for code in codes:
-        a, b = (stored(h, "night-shift", "keyframes", f"{code}.png").read_bytes() for h in homes)
+        a, b = (stored(h, "night-shift", "shots", f"{code}/v001/keyframe.png").read_bytes() for h in homes)
         assert a == b, f"keyframe {code} differs between renders"
     assert len(codes) > 10
 
@@ -177,18 +177,21 @@ def test_crash_mid_render_leaves_only_whole_files_and_a_rerun_recovers(film_home
             break
     process.wait(timeout=60)
     assert process.returncode == -signal.SIGKILL
-    clips = sorted(stored(film_home, "night-shift", "shot_clips", "").glob("*.mp4"))
+    clips = sorted(stored(film_home, "night-shift", "shots", "").glob("*/v*/*.mp4"))  # shots/<code>/v001/clip.mp4
     finished = [c for c in clips if not c.name.startswith(".")]
     assert finished, "some shots should have finished before the crash"
     shots = pd.read_parquet(stored(film_home, "night-shift", "shot_list", "shot_list.parquet")).set_index("code")
     for clip in finished:
-        assert probe(clip)["frames"] == shots.loc[clip.stem, "duration_frames"], f"{clip.name} is not whole"
+        code = clip.parent.parent.name
+        assert probe(clip)["frames"] == shots.loc[code, "duration_frames"], f"{code}'s clip is not whole"
     assert not stored(film_home, "night-shift", "final_cut", "final_cut.mp4").exists()
     assert not (tmp_path / "out").exists()
 
-    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    rerun = subprocess.run([*command, "--json"], env=env, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     assert probe(tmp_path / "out" / "final_cut.mp4")["frames"] == int(shots["duration_frames"].sum())
+    recorded = [clip for clip in finished if (clip.parent / "version.json").exists()]
+    assert json.loads(rerun.stdout)["shots_reused"] >= len(recorded)  # finished shots are not rendered again
 
 
 def test_voice_override_is_used_and_a_bad_one_refused_before_anything_is_written(run_cli, film_home, tmp_path):

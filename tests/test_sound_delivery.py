@@ -64,8 +64,10 @@ def delivered(tmp_path_factory):
     media = home / "media" / "projects" / summary["project"]
     shots = pd.read_parquet(media / "shot_list" / "shot_list.parquet")
     lines = [(row.start_s + line["offset_s"], line) for row in shots.itertuples() for line in json.loads(row.dialogue)]
+    track = json.loads((media / "dialogue_track" / "dialogue_track.json").read_text())
+    clips = {int(line): home / "media" / entry["key"] for line, entry in track.items()}  # line id -> its wav
     return {"home": home, "out": out, "summary": summary, "media": media, "shots": shots, "lines": lines,
-            "audio": decode_audio(out / "final_cut.mp4")}
+            "clips": clips, "audio": decode_audio(out / "final_cut.mp4")}
 
 
 def test_delivered_loudness_is_on_the_web_target(delivered):
@@ -100,7 +102,7 @@ def test_each_line_is_heard_where_its_subtitle_starts(delivered):
     assert len(starts) == len(delivered["lines"]) == delivered["summary"]["dialogue_lines"]
     search = int(0.3 * SR)  # look ±0.3 s around each cue for where the line really is
     for (start, line), cue in zip(sorted(delivered["lines"], key=lambda item: item[0]), sorted(starts)):
-        clip = wavfile.read(delivered["media"] / "dialogue_track" / f"L{line['line']:05d}.wav")[1].astype(np.float64)
+        clip = wavfile.read(delivered["clips"][line["line"]])[1].astype(np.float64)
         best, best_lag = -1.0, 0
         for audio in channels:
             begin = int(cue * SR) - search
@@ -117,7 +119,7 @@ def test_each_line_is_heard_where_its_subtitle_starts(delivered):
 def test_two_characters_sound_measurably_different(delivered):
     def centroid_and_pitch(character: str) -> tuple[float, float]:
         lines = [line for _, line in delivered["lines"] if line["character"] == character]
-        clip = np.concatenate([wavfile.read(delivered["media"] / "dialogue_track" / f"L{l['line']:05d}.wav")[1]
+        clip = np.concatenate([wavfile.read(delivered["clips"][l["line"]])[1]
                                for l in lines]).astype(np.float64)
         spectrum = np.abs(np.fft.rfft(clip))
         freqs = np.fft.rfftfreq(len(clip), 1 / SR)

@@ -99,7 +99,7 @@ def test_a_new_run_reuses_every_unchanged_shot_and_redoes_a_missing_one(project,
     shots = _metadata(first, "keyframes")["shots"]
     assert _metadata(first, "shot_clips")["shots_rendered"] == shots
 
-    lost_clip = Path(store.root) / media_key(PROJECT, "shot_clips", "SQ010_SH010.mp4")
+    lost_clip = Path(store.root) / media_key(PROJECT, "shots", "SQ010_SH010", "v001", "clip.mp4")
     lost_clip.unlink()
     again = _render(definitions, instance)
     keyframes, clips = _metadata(again, "keyframes"), _metadata(again, "shot_clips")

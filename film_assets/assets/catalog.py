@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import io
 
-from dagster import Failure, MetadataValue, TableColumn, TableRecord, TableSchema
+import pandas as pd
+from dagster import DataVersion, Failure, MetadataValue, TableColumn, TableRecord, TableSchema
 from PIL import Image
 
 from film_assets.domain.project_ids import InvalidProjectId, validate_project_id
+from resources.versioned import content_key
 
 THUMBNAIL_SIZE = (128, 72)
 MAX_THUMBNAILS = 12  # they live in the event log: keep it to a few KB each
@@ -41,3 +43,12 @@ def table(rows: list[dict], columns: dict[str, str]) -> MetadataValue:
     schema = TableSchema(columns=[TableColumn(name, kind) for name, kind in columns.items()])
     records = [TableRecord({name: row[name] for name in columns}) for row in rows]
     return MetadataValue.table(records=records, schema=schema)
+
+
+def value_version(value) -> DataVersion:
+    """An asset's data version: a hash of the value it stores (which names its media by content or
+    version), not of the run. Re-making the same thing leaves everything downstream in sync in
+    the Dagster UI; a changed shot, line or setting marks what depends on it unsynced."""
+    if isinstance(value, pd.DataFrame):
+        value = value.to_json(orient="records")
+    return DataVersion(content_key(value))

@@ -1,11 +1,12 @@
 """Delivery: the final cut (MP4), its subtitles (SRT) and its editorial timeline (OTIO)."""
 
+import time
 from contextlib import ExitStack
 
 import pandas as pd
 from dagster import AssetExecutionContext, MetadataValue, Output, asset
 
-from film_assets.assets.catalog import project_of
+from film_assets.assets.catalog import project_of, value_version
 from film_assets.assets.delivery_checks import CHECK_SPECS, delivery_checks
 from film_assets.domain.audio import read_wav
 from film_assets.domain.shots import dialogue_line_count, shots_from_frame
@@ -20,7 +21,7 @@ from resources.media_store import MediaStore, media_key
 GROUP = "delivery"
 
 
-@asset(partitions_def=projects, group_name=GROUP, code_version="1",
+@asset(partitions_def=projects, group_name=GROUP, code_version="2",
        op_tags=op_tags("final_cut"), pool=pool("final_cut"), check_specs=CHECK_SPECS,
        description="The film: H.264 High yuv420p MP4 with faststart and the mix as AAC 48 kHz stereo, an SRT "
                    "with one cue per dialogue line, and an OpenTimelineIO timeline with one clip per shot.")
@@ -33,28 +34,35 @@ def final_cut(context: AssetExecutionContext, shot_list: pd.DataFrame, shot_clip
     duration = float(frames / fps)
     keys = {name: media_key(project, "final_cut", name)
             for name in ("final_cut.mp4", "final_cut.srt", "timeline.otio")}
+    started = time.perf_counter()
     with ExitStack() as stack:
         segments = [stack.enter_context(media_store.reading(shot_clips[shot.code]["key"])) for shot in shots]
         mix = stack.enter_context(media_store.reading(audio_mix["key"]))
         output = stack.enter_context(media_store.writing(keys["final_cut.mp4"]))
-        assemble_cut(segments, output, duration, fps, audio=mix)
+        assemble_cut(segments, output, duration, fps, audio=mix)  # stream copy: no shot is re-encoded
+    join_seconds = time.perf_counter() - started
     cues = build_cues(shots)
     srt = format_srt(cues)
     media_store.put_bytes(keys["final_cut.srt"], srt.encode("utf-8"))
     title = scenes["screenplay"]["title_page"].get("title") or project
+    versions = {s.code: shot_clips[s.code]["version"] for s in shots}
     timeline = build_timeline(title, shots, fps, {s.code: media_store.uri(shot_clips[s.code]["key"]) for s in shots},
-                              media_store.uri(keys["final_cut.mp4"]))
+                              media_store.uri(keys["final_cut.mp4"]), versions)
     media_store.put_bytes(keys["timeline.otio"], timeline_to_json(timeline).encode("utf-8"))
     value = {"video": keys["final_cut.mp4"], "subtitles": keys["final_cut.srt"], "timeline": keys["timeline.otio"],
              "duration_s": round(duration, 6), "frames": frames, "shots": len(shots),
              "dialogue_lines": dialogue_line_count(shots), "subtitle_cues": len(cues),
-             "shot_clips": {s.code: shot_clips[s.code]["key"] for s in shots}}
-    yield Output(value, metadata={
+             "shot_clips": {s.code: shot_clips[s.code]["key"] for s in shots},
+             # which render of each shot this cut is made of
+             "shot_versions": versions, "mix_sha256": audio_mix.get("sha256")}
+    yield Output(value, data_version=value_version(value), metadata={
         "duration_s": round(duration, 3), "frames": frames, "shots": len(shots), "subtitle_cues": len(cues),
         "frame_size": f"{shots[0].width}x{shots[0].height}", "fps": float(fps),
         "video": MetadataValue.path(media_store.uri(keys["final_cut.mp4"])),
         "subtitles": MetadataValue.path(media_store.uri(keys["final_cut.srt"])),
         "timeline": MetadataValue.path(media_store.uri(keys["timeline.otio"])),
+        "shot_versions": MetadataValue.json(versions),
+        "join_seconds": round(join_seconds, 3),
     })
 
     def load_clip(line: int):

@@ -10,13 +10,14 @@ from PIL import Image
 from dagster import AssetExecutionContext, Config, MetadataValue, Output, asset
 from pydantic import Field
 
-from film_assets.assets.catalog import project_of, table, thumbnails_markdown
-from film_assets.assets.shot_records import ShotRecords
+from film_assets.assets.catalog import project_of, table, thumbnails_markdown, value_version
+from film_assets.assets.run_request import forced_shots
+from film_assets.assets.shot_versions import ShotVersions
 from film_assets.domain.shots import shots_from_frame
 from film_assets.domain.video import VideoSettings
 from film_assets.partitions import projects
 from film_assets.placement import op_tags, pool
-from resources.media_store import MediaStore, media_key
+from resources.media_store import MediaStore
 from resources.animator import Animator
 from resources.renderer import Renderer
 
@@ -37,17 +38,21 @@ class _Progress:
             self.last = now
 
 
-@asset(partitions_def=projects, group_name=GROUP, code_version="1",
+@asset(partitions_def=projects, group_name=GROUP, code_version="2",
        op_tags=op_tags("keyframes"), pool=pool("keyframes"),
-       description="One keyframe image per shot from the Renderer resource, with the parameters that made it.")
+       description="One keyframe image per shot from the Renderer resource, with the parameters that made it. "
+                   "Each render is kept as a shot version (v001, v002, …); shots whose inputs are unchanged "
+                   "reuse their newest version.")
 def keyframes(context: AssetExecutionContext, shot_list: pd.DataFrame, media_store: MediaStore,
               renderer: Renderer) -> Output[dict]:
     project = project_of(context)
     shots = shots_from_frame(shot_list)
     width, height = (shots[0].width, shots[0].height) if shots else (1280, 720)
-    records = ShotRecords(media_store, project, "keyframes")
+    versions, forced = ShotVersions(media_store, project, context.run.run_id), forced_shots(context)
     shot_keys = {shot.code: renderer.shot_key(shot, width, height) for shot in shots}
-    reused = {shot.code: entry for shot in shots if (entry := records.reusable(shot.code, shot_keys[shot.code]))}
+    reused = {shot.code: record for shot in shots
+              if (record := versions.find(shot.code, "keyframe", shot_keys[shot.code],
+                                          made_in_this_run=shot.code in forced))}
     to_render = [shot for shot in shots if shot.code not in reused]
     if reused:
         context.log.info(f"keyframes: {len(reused)} of {len(shots)} shots already rendered from the same inputs; "
@@ -58,28 +63,28 @@ def keyframes(context: AssetExecutionContext, shot_list: pd.DataFrame, media_sto
         buffer = io.BytesIO()
         rendered.image.save(buffer, format="PNG", compress_level=1)  # zlib level 6 costs ~3x the time for ~20% less size
         data = buffer.getvalue()
-        key = media_store.put_bytes(media_key(project, "keyframes", f"{rendered.code}.png"), data)
         band = rendered.picture_band or (0, height)
-        entry = {"key": key, "render_key": rendered.render_key, "shot_key": shot_keys[rendered.code],
+        entry = {"render_key": rendered.render_key, "shot_key": shot_keys[rendered.code],
                  "picture_band": list(band), "sha256": hashlib.sha256(data).hexdigest(), **rendered.parameters,
                  **(rendered.measurements or {})}
-        records.save(rendered.code, entry)  # after the image: a record never points at a missing file
-        rendered_entries[rendered.code] = entry
+        record = versions.add_keyframe(rendered.code, data, entry, versions.reason(rendered.code, rendered.code in forced))
+        rendered_entries[rendered.code] = record["keyframe"]
         thumbs[rendered.code] = rendered.image
         progress(done, rendered.code)
-    manifest = {shot.code: rendered_entries.get(shot.code) or reused[shot.code] for shot in shots}
+    manifest = {shot.code: rendered_entries.get(shot.code) or reused[shot.code]["keyframe"] for shot in shots}
     for code in reused:
         thumbs[code] = Image.open(io.BytesIO(media_store.get_bytes(manifest[code]["key"])))
-    rows = [{"code": code, "render_key": entry["render_key"], "seed": entry["seed"], "prompt": entry["prompt"][:120],
-             "status": "reused" if code in reused else "rendered"} for code, entry in manifest.items()]
+    rows = [{"code": code, "version": entry["version"], "render_key": entry["render_key"], "seed": entry["seed"],
+             "prompt": entry["prompt"][:120], "status": "reused" if code in reused else "rendered"}
+            for code, entry in manifest.items()]
     source_lines = {shot.code: shot.source_line for shot in shots}
-    return Output(manifest, metadata={
+    return Output(manifest, data_version=value_version(manifest), metadata={
         "shots": len(manifest), "shots_rendered": len(rendered_entries), "shots_reused": len(reused),
         "renderer": f"{renderer.name} v{renderer.version}",
         "frame_size": f"{width}x{height}", "render_seconds": round(time.perf_counter() - started, 3),
         "thumbnails": thumbnails_markdown([(code, thumbs[code]) for code in manifest]),
-        "keyframe_table": table(rows, {"code": "string", "render_key": "string", "seed": "int", "prompt": "string",
-                                       "status": "string"}),
+        "keyframe_table": table(rows, {"code": "string", "version": "string", "render_key": "string", "seed": "int",
+                                       "prompt": "string", "status": "string"}),
         # per-shot lineage in the event log itself, so the API answers from the instance alone
         "shot_lineage": MetadataValue.json({code: _lineage(entry, source_lines.get(code)) for code, entry in manifest.items()}),
     })
@@ -91,7 +96,8 @@ LINEAGE_FIELDS = ("prompt", "negative_prompt", "seed", "renderer", "renderer_ver
 
 def _lineage(entry: dict, source_line: int | None) -> dict:
     """What made one shot's keyframe: the script line, prompt, seed, renderer and model."""
-    return {"render_key": entry["render_key"], "script_line": source_line, "image_key": entry["key"],
+    return {"render_key": entry["render_key"], "version": entry["version"], "script_line": source_line,
+            "image_key": entry["key"],
             **{name: entry[name] for name in LINEAGE_FIELDS if name in entry}}
 
 
@@ -102,33 +108,42 @@ class ShotClipsConfig(Config):
                     "and end leave cores idle: two at a time measured ~20% faster on 2 cores.")
 
 
-@asset(partitions_def=projects, group_name=GROUP, code_version="1",
+@asset(partitions_def=projects, group_name=GROUP, code_version="2",
        op_tags=op_tags("shot_clips"), pool=pool("shot_clips"),
        description="Each shot in motion at the project's fps, encoded as its own H.264 segment: a camera move "
-                   "(push-in, pull-out, pan) over its keyframe, or an image-to-video model when configured.")
+                   "(push-in, pull-out, pan) over its keyframe, or an image-to-video model when configured. "
+                   "A shot's key covers its keyframe, move, length, video settings and the dialogue audio it "
+                   "covers; unchanged shots reuse their newest version.")
 def shot_clips(context: AssetExecutionContext, config: ShotClipsConfig, shot_list: pd.DataFrame, keyframes: dict,
-               media_store: MediaStore, animator: Animator) -> Output[dict]:
+               dialogue_track: dict, media_store: MediaStore, animator: Animator) -> Output[dict]:
     project = project_of(context)
     shots = shots_from_frame(shot_list)
-    records = ShotRecords(media_store, project, "shot_clips")
+    versions, forced = ShotVersions(media_store, project, context.run.run_id), forced_shots(context)
 
     def settings_of(shot) -> VideoSettings:
         return VideoSettings(shot.width, shot.height, shot.fps)
 
-    shot_keys = {shot.code: animator.shot_key(shot, keyframes[shot.code], settings_of(shot)) for shot in shots}
-    reused = {shot.code: entry for shot in shots if (entry := records.reusable(shot.code, shot_keys[shot.code]))}
+    shot_keys = {shot.code: animator.shot_key(shot, keyframes[shot.code], settings_of(shot),
+                                              [dialogue_track[str(line.line)]["sha256"] for line in shot.dialogue])
+                 for shot in shots}
+    reused = {shot.code: record for shot in shots
+              if (record := versions.find(shot.code, "clip", shot_keys[shot.code],
+                                          made_in_this_run=shot.code in forced))}
     to_encode = [shot for shot in shots if shot.code not in reused]
+    if reused:
+        context.log.info(f"shot_clips: {len(reused)} of {len(shots)} shots unchanged; encoding {len(to_encode)}")
     progress = _Progress(context, "shot_clips", len(to_encode))
 
     def encode(shot) -> dict:
-        key = media_key(project, "shot_clips", f"{shot.code}.mp4")
         keyframe_entry = keyframes[shot.code]
+        target, key = versions.clip_target(versions.record(shot.code, keyframe_entry["version"]), shot_keys[shot.code])
         with media_store.reading(keyframe_entry["key"]) as keyframe, media_store.writing(key) as output:
             lineage = animator.animate(keyframe, keyframe_entry, shot, output, settings_of(shot), project)
         entry = {"key": key, "frames": shot.duration_frames, "keyframe_render_key": keyframe_entry["render_key"],
-                 "shot_key": shot_keys[shot.code], **lineage}
-        records.save(shot.code, entry)  # after the clip is complete in the store
-        return entry
+                 "keyframe_version": keyframe_entry["version"], "shot_key": shot_keys[shot.code],
+                 "dialogue_lines": [line.line for line in shot.dialogue], **lineage}
+        record = versions.complete_clip(target, entry, versions.reason(shot.code, shot.code in forced))
+        return record["clip"]
 
     started = time.perf_counter()
     encoded = {}
@@ -138,12 +153,13 @@ def shot_clips(context: AssetExecutionContext, config: ShotClipsConfig, shot_lis
         for done, future in enumerate(as_completed(futures), start=1):
             encoded[futures[future]] = future.result()
             progress(done, futures[future])
-    manifest = {shot.code: encoded.get(shot.code) or reused[shot.code] for shot in shots}  # film order
+    manifest = {shot.code: encoded.get(shot.code) or reused[shot.code]["clip"] for shot in shots}  # film order
     total_frames = sum(entry["frames"] for entry in manifest.values())
     encoded_frames = sum(entry["frames"] for entry in encoded.values())
     seconds = time.perf_counter() - started
-    return Output(manifest, metadata={
+    return Output(manifest, data_version=value_version(manifest), metadata={
         "shots": len(manifest), "shots_rendered": len(encoded), "shots_reused": len(reused),
+        "rendered": ", ".join(f"{code} {entry['version']}" for code, entry in encoded.items()) or "none",
         "frames": total_frames, "fps": shots[0].fps if shots else 0,
         "parallel_encodes": workers, "animator": f"{animator.name} v{animator.version}",
         "encode_seconds": round(seconds, 3), "encode_fps": round(encoded_frames / seconds, 1) if seconds else 0,

@@ -1,17 +1,19 @@
 """From the submitted text to the shot list: screenplay, scenes, shot_list."""
 
 import hashlib
+from dataclasses import replace
 
 import pandas as pd
 from dagster import AssetExecutionContext, Failure, Output, asset
 
-from film_assets.assets.catalog import project_of, table
+from film_assets.assets.catalog import project_of, table, value_version
+from film_assets.assets.run_request import forced_shots, new_seed_requested
 from film_assets.domain.fountain import FountainError, Screenplay, parse_fountain
 from film_assets.domain.project_settings import ProjectSettings
-from film_assets.domain.shots import break_down_shots, dialogue_line_count, shots_to_frame
+from film_assets.domain.shots import break_down_shots, dialogue_line_count, shot_seed, shots_to_frame
 from film_assets.partitions import projects
 from film_assets.placement import op_tags, pool
-from film_assets.submission import load_submission
+from film_assets.submission import load_seed_overrides, load_submission, save_seed_overrides
 from resources.media_store import MediaStore
 
 GROUP = "script"
@@ -32,7 +34,8 @@ def screenplay(context: AssetExecutionContext, media_store: MediaStore) -> Outpu
         raise Failure(description=f"screenplay rejected: {error}") from error
     digest = hashlib.sha256(text.encode()).hexdigest()
     value = {"source_name": source_name, "text": text, "sha256": digest, "settings": settings.to_dict()}
-    return Output(value, metadata={
+    # the script and its settings are this asset's data: an edited script marks everything unsynced
+    return Output(value, data_version=value_version(value), metadata={
         "title": parsed.title, "source_name": source_name, "lines": text.count("\n") + 1,
         "bytes": len(text.encode()), "sha256": digest,
         "frame_size": f"{settings.width}x{settings.height}", "fps": settings.fps,
@@ -48,7 +51,7 @@ def scenes(context: AssetExecutionContext, screenplay: dict) -> Output[dict]:
     document = {"screenplay": parsed.to_dict(), "settings": screenplay["settings"]}
     rows = [{"scene": s.index + 1, "number": s.number or "", "heading": s.heading, "line": s.line,
              "elements": len(s.elements)} for s in parsed.scenes]
-    return Output(document, metadata={
+    return Output(document, data_version=value_version(document), metadata={
         "title": parsed.title, "scene_count": len(parsed.scenes), "characters": ", ".join(parsed.characters),
         "dialogue_lines": parsed.dialogue_count, "notes": len(parsed.notes),
         "scenes": table(rows, {"scene": "int", "number": "string", "heading": "string", "line": "int",
@@ -56,19 +59,22 @@ def scenes(context: AssetExecutionContext, screenplay: dict) -> Output[dict]:
     })
 
 
-@asset(partitions_def=projects, group_name=GROUP, code_version="1",
+@asset(partitions_def=projects, group_name=GROUP, code_version="2",
        op_tags=op_tags("shot_list"), pool=pool("shot_list"),
        description="One row per shot: stable code (SQ010_SH020), timing from the measured speech, prompt, seed, "
-                   "camera move, the dialogue it covers and the script line it comes from.")
-def shot_list(context: AssetExecutionContext, scenes: dict, dialogue_track: dict) -> Output[pd.DataFrame]:
+                   "camera move, the dialogue it covers and the script line it comes from. Shots re-rendered "
+                   "with a new seed keep it.")
+def shot_list(context: AssetExecutionContext, scenes: dict, dialogue_track: dict,
+              media_store: MediaStore) -> Output[pd.DataFrame]:
     project = project_of(context)
     settings = ProjectSettings.from_dict(scenes["settings"])
     spoken = {int(line): entry["duration_s"] for line, entry in dialogue_track.items()}  # measured speech
     shots = break_down_shots(Screenplay.from_dict(scenes["screenplay"]), project, settings.fps,
                              settings.width, settings.height, line_durations=spoken)
+    shots = _with_seed_overrides(context, media_store, project, shots)
     frame = shots_to_frame(shots)
     rows = [{**row, "prompt": row["prompt"][:120]} for row in frame.to_dict(orient="records")]
-    return Output(frame, metadata={
+    return Output(frame, data_version=value_version(frame), metadata={
         "dagster/row_count": len(frame), "shots": len(frame),
         "duration_s": round(sum(s.duration_s for s in shots), 3),
         "dialogue_lines": dialogue_line_count(shots),
@@ -76,3 +82,21 @@ def shot_list(context: AssetExecutionContext, scenes: dict, dialogue_track: dict
                                    "duration_s": "float", "camera_move": "string", "characters": "string",
                                    "seed": "int", "source_line": "int", "prompt": "string"}),
     })
+
+
+def _with_seed_overrides(context, store: MediaStore, project: str, shots: list) -> list:
+    """The shots with their stored seed overrides; a run asking for new seeds (filmstudio/new_seed)
+    first draws them for its listed shots. A drawn seed derives from the run id, so a retried step
+    draws the same one."""
+    forced = forced_shots(context)
+    unknown = sorted(forced - {shot.code for shot in shots})
+    if unknown:
+        raise Failure(description=f"this run re-renders shots the shot list does not have: {', '.join(unknown)} "
+                                  f"(its shots run {shots[0].code} .. {shots[-1].code})" if shots else
+                                  f"this run re-renders shots {', '.join(unknown)}, but the script has no shots")
+    seeds = load_seed_overrides(store, project)
+    if forced and new_seed_requested(context):
+        seeds.update({code: shot_seed(project, f"{code}@{context.run.run_id}") for code in sorted(forced)})
+        save_seed_overrides(store, project, seeds)
+        context.log.info(f"shot_list: new seeds for {', '.join(sorted(forced))}")
+    return [replace(shot, seed=seeds[shot.code]) if shot.code in seeds else shot for shot in shots]

@@ -1,11 +1,14 @@
 """The sound: every dialogue line spoken, a score per scene, and the loudness-normalised mix."""
 
+import hashlib
+import json
 import time
+from dataclasses import asdict
 
 import pandas as pd
 from dagster import AssetExecutionContext, Failure, MetadataValue, Output, asset
 
-from film_assets.assets.catalog import project_of, table
+from film_assets.assets.catalog import project_of, table, value_version
 from film_assets.domain.audio import SAMPLE_RATE, fit_length, read_wav, wav_bytes
 from film_assets.domain.dialogue import dialogue_lines
 from film_assets.domain.fountain import Screenplay
@@ -18,16 +21,18 @@ from film_assets.partitions import projects
 from film_assets.placement import op_tags, pool
 from resources.composer import Composer
 from resources.media_store import MediaStore, media_key
+from resources.versioned import content_key
 from resources.voice import Voice
 
 GROUP = "sound"
 AAC_HEADROOM_DB = 1.0  # AAC encoding overshoots peaks (measured ~0.5 dB): limit below the ceiling
 
 
-@asset(partitions_def=projects, group_name=GROUP, code_version="1",
+@asset(partitions_def=projects, group_name=GROUP, code_version="2",
        op_tags=op_tags("dialogue_track"), pool=pool("dialogue_track"),
        description="One spoken clip per dialogue line in its character's voice, with its measured length: "
-                   "the timing truth for the shot list.")
+                   "the timing truth for the shot list. Clips are stored by content (engine, voice, words), "
+                   "so an unchanged line is never spoken again.")
 def dialogue_track(context: AssetExecutionContext, scenes: dict, media_store: MediaStore, voice: Voice) -> Output[dict]:
     project = project_of(context)
     screenplay = Screenplay.from_dict(scenes["screenplay"])
@@ -38,23 +43,52 @@ def dialogue_track(context: AssetExecutionContext, scenes: dict, media_store: Me
         casting = voice.cast(characters, settings.voices)
     except ValueError as error:
         raise Failure(description=f"voice casting: {error}") from error
-    started, manifest = time.perf_counter(), {}
+    started, manifest, spoken_now = time.perf_counter(), {}, 0
     for done, line in enumerate(lines, start=1):
-        spoken = voice.speak(line, casting[line.character])
-        key = media_store.put_bytes(media_key(project, "dialogue_track", f"L{line.line:05d}.wav"),
-                                    wav_bytes(spoken.samples))
-        manifest[str(line.line)] = {"key": key, "duration_s": round(spoken.duration_s, 4), "character": line.character,
-                                    "voice_id": casting[line.character], "text": line.text,
-                                    "parameters": spoken.parameters}
+        entry = _stored_line(media_store, project, voice, line, casting[line.character])
+        if entry is None:
+            entry = _speak_line(media_store, project, voice, line, casting[line.character])
+            spoken_now += 1
+        manifest[str(line.line)] = entry
         if done == len(lines) or done % 10 == 0:
             context.log.info(f"dialogue_track: {done}/{len(lines)} lines")
     rows = [{"character": name or "(lyrics)", "voice": voice_id,
              "lines": sum(1 for line in lines if line.character == name)} for name, voice_id in casting.items()]
-    return Output(manifest, metadata={
-        "lines": len(manifest), "speech_s": round(sum(entry["duration_s"] for entry in manifest.values()), 2),
+    return Output(manifest, data_version=value_version(manifest), metadata={
+        "lines": len(manifest), "lines_spoken": spoken_now, "lines_reused": len(manifest) - spoken_now,
+        "speech_s": round(sum(entry["duration_s"] for entry in manifest.values()), 2),
         "engine": f"{voice.name} v{voice.version}", "synthesis_seconds": round(time.perf_counter() - started, 3),
         "casting": table(rows, {"character": "string", "voice": "string", "lines": "int"}),
     })
+
+
+def _line_key(voice: Voice, line, voice_id: str) -> str:
+    """Everything that shapes a line's audio; its script line number does not, so a line moved
+    by an edit above it keeps its clip."""
+    return content_key(voice.name, voice.version, voice.output_settings(), voice_id, line.character,
+                       line.extensions, [asdict(part) for part in line.parts])
+
+
+def _line_keys(project: str, key: str) -> tuple[str, str]:
+    return (media_key(project, "dialogue_track", "lines", f"{key}.wav"),
+            media_key(project, "dialogue_track", "lines", f"{key}.json"))
+
+
+def _stored_line(store: MediaStore, project: str, voice: Voice, line, voice_id: str) -> dict | None:
+    wav_key, record_key = _line_keys(project, _line_key(voice, line, voice_id))
+    if not (store.exists(record_key) and store.exists(wav_key)):
+        return None
+    return {**json.loads(store.get_bytes(record_key)), "text": line.text, "character": line.character}
+
+
+def _speak_line(store: MediaStore, project: str, voice: Voice, line, voice_id: str) -> dict:
+    spoken = voice.speak(line, voice_id)
+    data = wav_bytes(spoken.samples)
+    wav_key, record_key = _line_keys(project, _line_key(voice, line, voice_id))
+    entry = {"key": store.put_bytes(wav_key, data), "sha256": hashlib.sha256(data).hexdigest(),
+             "duration_s": round(spoken.duration_s, 4), "voice_id": voice_id, "parameters": spoken.parameters}
+    store.put_bytes(record_key, json.dumps(entry, sort_keys=True).encode())  # after its audio
+    return {**entry, "text": line.text, "character": line.character}
 
 
 def _scene_cues(project: str, screenplay: Screenplay, shots) -> list[SceneCue]:
@@ -82,8 +116,11 @@ def music_track(context: AssetExecutionContext, scenes: dict, shot_list: pd.Data
     shots = shots_from_frame(shot_list)
     started = time.perf_counter()
     samples, per_scene = composer.compose(_scene_cues(project, Screenplay.from_dict(scenes["screenplay"]), shots))
-    key = media_store.put_bytes(media_key(project, "music_track", "score.wav"), wav_bytes(samples))
-    return Output({"key": key, "duration_s": round(len(samples) / SAMPLE_RATE, 4), "scenes": per_scene}, metadata={
+    data = wav_bytes(samples)
+    key = media_store.put_bytes(media_key(project, "music_track", "score.wav"), data)
+    value = {"key": key, "sha256": hashlib.sha256(data).hexdigest(), "duration_s": round(len(samples) / SAMPLE_RATE, 4),
+             "scenes": per_scene}
+    return Output(value, data_version=value_version(value), metadata={
         "duration_s": round(len(samples) / SAMPLE_RATE, 3), "composer": f"{composer.name} v{composer.version}",
         "compose_seconds": round(time.perf_counter() - started, 3),
         "scenes": MetadataValue.json(per_scene),
@@ -110,12 +147,15 @@ def audio_mix(context: AssetExecutionContext, scenes: dict, shot_list: pd.DataFr
     music = fit_length(music, total)
     mixed, report = mix_tracks(dialogue, music, SAMPLE_RATE, settings.loudness_lufs,
                                settings.true_peak_dbtp - AAC_HEADROOM_DB)
-    key = media_store.put_bytes(media_key(project, "audio_mix", "mix.wav"), wav_bytes(mixed))
+    data = wav_bytes(mixed)
+    key = media_store.put_bytes(media_key(project, "audio_mix", "mix.wav"), data)
     lines = [{"line": p.line, "start_s": round(p.start_s, 4), "duration_s": round(len(p.samples) / SAMPLE_RATE, 4),
               "pan": round(float(p.pan), 3)} for p in placed]
-    return Output({"key": key, "duration_s": round(total / SAMPLE_RATE, 6), "lines": lines,
-                   "integrated_lufs": round(report.integrated_lufs, 2), "true_peak_dbtp": round(report.true_peak_dbtp, 2),
-                   "target_lufs": settings.loudness_lufs, "ceiling_dbtp": settings.true_peak_dbtp}, metadata={
+    value = {"key": key, "sha256": hashlib.sha256(data).hexdigest(), "duration_s": round(total / SAMPLE_RATE, 6),
+             "lines": lines, "integrated_lufs": round(report.integrated_lufs, 2),
+             "true_peak_dbtp": round(report.true_peak_dbtp, 2), "target_lufs": settings.loudness_lufs,
+             "ceiling_dbtp": settings.true_peak_dbtp}
+    return Output(value, data_version=value_version(value), metadata={
         "integrated_lufs": round(report.integrated_lufs, 2), "true_peak_dbtp": round(report.true_peak_dbtp, 2),
         "target_lufs": settings.loudness_lufs, "ceiling_dbtp": settings.true_peak_dbtp,
         "gain_db": report.gain_db, "limiter_max_reduction_db": report.limited_db,

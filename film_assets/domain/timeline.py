@@ -11,7 +11,8 @@ from film_assets.domain.shots import Shot
 
 
 def build_timeline(title: str, shots: list[Shot], fps: Fraction, clip_uris: dict[str, str],
-                   final_cut_uri: str | None = None) -> otio.schema.Timeline:
+                   final_cut_uri: str | None = None, versions: dict[str, str] | None = None) -> otio.schema.Timeline:
+    """One clip per shot; `versions` (code -> v001, ...) says which render of each shot the cut uses."""
     rate = float(fps)
     timeline = otio.schema.Timeline(name=title, global_start_time=otio.opentime.RationalTime(0, rate))
     track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
@@ -28,6 +29,7 @@ def build_timeline(title: str, shots: list[Shot], fps: Fraction, clip_uris: dict
             "prompt": shot.prompt, "seed": shot.seed, "camera_move": shot.camera_move,
             "source_line": shot.source_line, "characters": list(shot.characters),
             "dialogue": [line.text for line in shot.dialogue],
+            **({"version": versions[shot.code]} if versions and shot.code in versions else {}),
         }
         track.append(clip)
     timeline.tracks.append(track)

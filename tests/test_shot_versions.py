@@ -1,0 +1,137 @@
+"""Re-renders touch only what changed, and every take is kept: the CLI as a real process, a real
+Dagster instance on disk, real storyboard renders and ffmpeg encodes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import opentimelineio as otio
+import pytest
+
+from film_assets.assets.shot_versions import ShotVersions
+from film_assets.domain.fountain import parse_fountain
+from film_assets.domain.shots import break_down_shots
+from resources.media_store import LocalMediaStore
+from tests.conftest import EXAMPLES
+
+PROJECT = "lighthouse"
+SMALL = ("--width", "320", "--height", "180", "--fps", "8")
+OLD_LINE, NEW_LINE = "It resets itself in ten minutes.", "It resets itself in twenty long minutes, give or take."
+
+
+def _json(completed) -> dict | list:
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout)
+
+
+def _versions(run_cli, shot: str | None = None) -> list[dict]:
+    return _json(run_cli("versions", PROJECT, "--json", *(("--shot", shot) if shot else ())))
+
+
+def _in_cut(rows: list[dict]) -> dict[str, dict]:
+    """Shot code -> the version row the latest final cut uses."""
+    return {row["code"]: row for row in rows if row["in_final_cut"]}
+
+
+def _media(film_home: Path, key: str) -> bytes:
+    return (film_home / "media" / key).read_bytes()
+
+
+@pytest.fixture
+def rendered(run_cli, film_home, tmp_path):
+    script = tmp_path / "lighthouse.fountain"
+    script.write_text((EXAMPLES / "lighthouse.fountain").read_text())
+    first = _json(run_cli("render", str(script), "--project", PROJECT, *SMALL, "--json"))
+    assert (first["shots_rendered"], first["shots_reused"]) == (first["shots"], 0)
+    return script, first
+
+
+def test_one_changed_dialogue_line_rerenders_only_the_shots_covering_it(rendered, run_cli, film_home):
+    script, first = rendered
+    before = _in_cut(_versions(run_cli))
+    assert len(before) == first["shots"] and all(row["version"] == "v001" for row in before.values())
+    clips_before = {code: _media(film_home, row["clip_key"]) for code, row in before.items()}
+
+    text = script.read_text()
+    assert text.count(OLD_LINE) == 1
+    script.write_text(text.replace(OLD_LINE, NEW_LINE))
+    edited = parse_fountain(script.read_text(), script.name)
+    line = next(number for number, content in enumerate(script.read_text().splitlines(), start=1)
+                if content == NEW_LINE)
+    covering = {shot.code for shot in break_down_shots(edited, PROJECT) if any(d.line == line for d in shot.dialogue)}
+    assert len(covering) == 1
+
+    again = _json(run_cli("render", str(script), "--project", PROJECT, *SMALL, "--json"))
+    assert (again["shots_rendered"], again["shots_reused"]) == (len(covering), first["shots"] - len(covering))
+    after = _in_cut(_versions(run_cli))
+    for code, row in after.items():
+        if code in covering:
+            assert (row["version"], row["reason"]) == ("v002", "changed")
+            assert _media(film_home, row["clip_key"]) != clips_before[code]
+        else:  # the very same take, byte for byte
+            assert row["version"] == "v001" and _media(film_home, row["clip_key"]) == clips_before[code]
+    timeline = otio.adapters.read_from_file(again["timeline"])
+    assert {clip.name: clip.metadata["film_assets"]["version"] for clip in timeline.find_clips()} == {
+        code: row["version"] for code, row in after.items()}
+
+
+def test_forced_rerender_makes_v002_and_keeps_v001(rendered, run_cli, film_home):
+    _, first = rendered
+    shot = "SQ020_SH020"
+    [v001] = _versions(run_cli, shot)
+    v001_clip = _media(film_home, v001["clip_key"])
+
+    forced = _json(run_cli("rerender", PROJECT, "--shots", shot, "--json"))
+    assert (forced["shots_rendered"], forced["shots_reused"]) == (1, first["shots"] - 1)
+    old, new = _versions(run_cli, shot)
+    assert (old["version"], old["in_final_cut"], new["version"], new["reason"], new["in_final_cut"]) == (
+        "v001", False, "v002", "forced", True)
+    assert _media(film_home, old["clip_key"]) == v001_clip  # the old take is kept as it was
+    assert new["seed"] == old["seed"] and new["clip_key"] != old["clip_key"]
+
+    reseeded = _json(run_cli("rerender", PROJECT, "--shots", shot, "--new-seed", "--json"))
+    assert reseeded["shots_rendered"] == 1
+    *_, v003 = _versions(run_cli, shot)
+    assert (v003["version"], v003["in_final_cut"]) == ("v003", True) and v003["seed"] != old["seed"]
+
+    # the new seed sticks: a plain re-render finds nothing changed and keeps v003 in the cut
+    plain = _json(run_cli("rerender", PROJECT, "--json"))
+    assert (plain["shots_rendered"], plain["shots_reused"]) == (0, first["shots"])
+    assert [row["version"] for row in _versions(run_cli, shot) if row["in_final_cut"]] == ["v003"]
+
+
+BAD_REQUESTS = [
+    (("rerender", PROJECT, "--shots", "SQ990_SH990"), "no shots SQ990_SH990"),
+    (("rerender", PROJECT, "--new-seed"), "--new-seed needs --shots"),
+    (("rerender", "no-such-film"), "no project 'no-such-film'"),
+    (("versions", PROJECT, "--shot", "SQ990_SH990"), "no shot SQ990_SH990"),
+]
+
+
+def test_bad_rerender_requests_are_refused_and_change_nothing(rendered, run_cli):
+    before = _versions(run_cli)
+    for args, message in BAD_REQUESTS:  # one render serves every case
+        refused = run_cli(*args)
+        assert refused.returncode == 2 and message in refused.stderr, (args, refused.stderr)
+    assert _versions(run_cli) == before
+
+
+def test_a_clip_only_change_makes_a_version_that_reuses_its_keyframe(tmp_path):
+    """A new move over the same keyframe: a new version whose keyframe is the older version's file."""
+    store = LocalMediaStore(root=str(tmp_path))
+    versions = ShotVersions(store, "film", run_id="run-1")
+    made = versions.add_keyframe("SQ010_SH010", b"png bytes", {"shot_key": "k1", "sha256": "s"}, "new")
+    target, key = versions.clip_target(made, "clip-a")
+    store.put_bytes(key, b"clip a")
+    versions.complete_clip(target, {"key": key, "shot_key": "clip-a"}, "new")
+
+    later = ShotVersions(store, "film", run_id="run-2")  # a later run reads what the first stored
+    assert later.find("SQ010_SH010", "clip", "clip-a")["version"] == "v001"
+    assert later.find("SQ010_SH010", "clip", "clip-b") is None
+    target, key = later.clip_target(later.record("SQ010_SH010", "v001"), "clip-b")
+    store.put_bytes(key, b"clip b")
+    v002 = later.complete_clip(target, {"key": key, "shot_key": "clip-b"}, "changed")
+    assert (v002["version"], v002["reason"], v002["keyframe"]["key"]) == ("v002", "changed", made["keyframe"]["key"])
+    assert [r["version"] for r in ShotVersions(store, "film").of("SQ010_SH010")] == ["v001", "v002"]
+    assert store.get_bytes(later.record("SQ010_SH010", "v001")["clip"]["key"]) == b"clip a"  # kept
