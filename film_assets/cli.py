@@ -6,7 +6,7 @@ same runs, or run the whole service stack (API, Dagster, Postgres, SQS and S3) l
                              [--renderer storyboard|diffusers --model PATH_OR_ID [--steps N] ...] [--json]
     filmstudio rerender PROJECT [--shots SQ010_SH020,...] [--new-seed] [--out DIR] [--json]
     filmstudio versions PROJECT [--shot SQ010_SH020] [--json]
-    filmstudio backfill [--projects P,... | --all | --stale] [--assets A,...]
+    filmstudio backfill (--projects P,... | --all | --stale) [--assets A,...] [--no-wait] [--timeout S] [--json]
     filmstudio ui [--port PORT]
     filmstudio up [--host 127.0.0.1] [--api-port 8000] [--ui-port 3000] [--aws-port 4566]
                   [--postgres-url URL] [--aws-endpoint URL]
