@@ -15,9 +15,8 @@ import json
 import sys
 import time
 
-EXIT_BAD_INPUT = 2
-EXIT_FAILED = 1
-EXIT_INTERRUPTED = 130
+from film_assets.cli import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_RENDER_FAILED, progress_printer
+
 SHOWN = 10  # projects named one by one in progress lines
 
 
@@ -84,11 +83,7 @@ def _backfill(args: argparse.Namespace) -> int:
     from film_assets.definitions import build_definitions
     from resources.profiles import current_environment
 
-    started = time.monotonic()
-
-    def say(message: str) -> None:
-        print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
-
+    say = progress_printer()
     try:
         environment = current_environment()
         graph = build_definitions(environment).resolve_asset_graph()
@@ -119,7 +114,7 @@ def _backfill(args: argparse.Namespace) -> int:
         result = _run(environment, instance, graph, backfill_id, args.timeout, say)
     except Stopped as stop:
         print(f"filmstudio: {stop}", file=sys.stderr)
-        return EXIT_INTERRUPTED if stop.interrupted else EXIT_FAILED
+        return EXIT_INTERRUPTED if stop.interrupted else EXIT_RENDER_FAILED
     return _report(args, instance, graph, backfill_id, final=True, result=result)
 
 
@@ -201,7 +196,7 @@ def _report(args, instance, graph, backfill_id: str, final: bool, result=None) -
         detail = f": runs of {', '.join(sorted(failed))} failed" if failed else (
             f": {progress.error}" if progress.error else "")
         print(f"filmstudio: backfill {backfill_id} ended {progress.status}{detail}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_RENDER_FAILED
     return 0
 
 

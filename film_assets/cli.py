@@ -26,6 +26,17 @@ from pathlib import Path
 
 EXIT_BAD_INPUT = 2
 EXIT_RENDER_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+
+def progress_printer():
+    """Progress lines on stderr, each stamped with the seconds since the command started."""
+    started = time.monotonic()
+
+    def progress(message: str) -> None:
+        print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    return progress
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -34,11 +45,7 @@ def _render(args: argparse.Namespace) -> int:
     from film_assets.domain.project_settings import ProjectSettings
     from film_assets.render import RenderFailed, render_project
 
-    started = time.monotonic()
-
-    def progress(message: str) -> None:
-        print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
-
+    progress = progress_printer()
     try:
         settings = ProjectSettings(width=args.width, height=args.height, fps=args.fps,
                                    loudness_lufs=_loudness(args.loudness), voices=_voices(args.voice))
@@ -286,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             print("filmstudio: interrupted; finished shots are kept, nothing half-written", file=sys.stderr)
         else:
             print("filmstudio: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

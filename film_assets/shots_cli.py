@@ -10,11 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
-EXIT_BAD_INPUT = 2
-EXIT_RENDER_FAILED = 1
+from film_assets.cli import EXIT_BAD_INPUT, EXIT_RENDER_FAILED, progress_printer
 
 
 def _rerender(args: argparse.Namespace) -> int:
@@ -22,11 +20,7 @@ def _rerender(args: argparse.Namespace) -> int:
     from film_assets.domain.project_ids import InvalidProjectId
     from film_assets.render import RenderFailed, rerender_project
 
-    started = time.monotonic()
-
-    def progress(message: str) -> None:
-        print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
-
+    progress = progress_printer()
     shots = [code.strip() for code in args.shots.split(",") if code.strip()] if args.shots else None
     try:
         result = rerender_project(args.project, shots, args.new_seed, Path(args.out) if args.out else None,

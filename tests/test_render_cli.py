@@ -4,7 +4,6 @@ instance that `dagster dev` opens."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
