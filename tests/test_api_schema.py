@@ -25,7 +25,8 @@ from tests.api_helpers import TINY_FILM, api_process, module_service_stack
 
 EXAMPLES_PER_OPERATION = 25
 OPERATIONS = ["POST /projects", "GET /projects", "GET /projects/{project_id}", "POST /projects/{project_id}/renders",
-              "GET /projects/{project_id}/final-cut", "GET /health"]
+              "GET /projects/{project_id}/final-cut", "GET /projects/{project_id}/shots/{code}/versions",
+              "POST /backfills", "GET /backfills/{backfill_id}", "GET /health"]
 ON_A_PROJECT = [label for label in OPERATIONS if "{project_id}" in label]
 
 
