@@ -36,9 +36,10 @@ def render(home, model, *extra):
                           env=env, capture_output=True, text=True, timeout=600)
 
 
-def keyframes_of(home) -> dict:
-    folder = home / "media" / "projects" / "the-last-keeper" / "keyframes"
-    return json.loads((folder / "keyframes.json").read_text()), folder
+def keyframes_of(home) -> tuple[dict, Path]:
+    """The keyframes manifest and the media folder its keys are relative to."""
+    media = home / "media"
+    return json.loads((media / "projects" / "the-last-keeper" / "keyframes" / "keyframes.json").read_text()), media
 
 
 def test_generated_keyframes_carry_full_lineage(tiny_model, tmp_path):
@@ -49,7 +50,7 @@ def test_generated_keyframes_carry_full_lineage(tiny_model, tmp_path):
     for code, entry in manifest.items():
         assert LINEAGE <= entry.keys(), f"{code} misses {LINEAGE - entry.keys()}"
         assert entry["model"] == str(tiny_model) and entry["dtype"] == "float32" and entry["device"] == "cpu"
-        assert Image.open(folder / f"{code}.png").size == (64, 64)
+        assert Image.open(folder / entry["key"]).size == (64, 64)
     with_tomas = [entry for entry in manifest.values() if "TOMÁS:" in entry["prompt"]]
     assert with_tomas, "a character's look is named in the prompt"
     assert len({entry["prompt"].split("TOMÁS:")[1].split(";")[0].rstrip(".") for entry in with_tomas}) == 1, \
@@ -63,8 +64,8 @@ def test_batch_renders_the_same_keyframes_as_one_at_a_time(tiny_model, tmp_path)
     assert batched.keys() == single.keys()
     for code in batched:
         assert batched[code]["render_key"] == single[code]["render_key"]
-        a = np.asarray(Image.open(folder_a / f"{code}.png"), dtype=int)
-        b = np.asarray(Image.open(folder_b / f"{code}.png"), dtype=int)
+        a = np.asarray(Image.open(folder_a / batched[code]["key"]), dtype=int)
+        b = np.asarray(Image.open(folder_b / single[code]["key"]), dtype=int)
         # batched matrix products take other BLAS paths on the CPU, so a pixel may round the other
         # way; sharing one generator across a batch (the mistake this guards) moves pixels by ~200
         assert np.abs(a - b).max() <= 1, code

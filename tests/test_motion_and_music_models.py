@@ -37,7 +37,7 @@ def test_shots_move_with_an_image_to_video_model(tmp_path):
     for code, entry in clips.items():
         assert entry["animator"] == "video_diffusion" and entry["model"] == str(model), code
         assert entry["generated_frames"] == 4 and "weights_sha256" in entry and "seed" in entry
-        assert probe(media / "shot_clips" / f"{code}.mp4")["frames"] == entry["frames"]
+        assert probe(tmp_path / "home" / "media" / entry["key"])["frames"] == entry["frames"]
     assert probe(tmp_path / "home" / "out" / "final_cut.mp4")["frames"] == sum(e["frames"] for e in clips.values())
 
 

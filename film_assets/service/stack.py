@@ -193,8 +193,12 @@ class Stack:
 
         self.info = StackInfo(api_url=api_url, ui_url=ui_url, aws_endpoint=endpoint, postgres_url=postgres_url,
                               postgres_source=source, startup_s=time.monotonic() - started)
-        self._save(status="running", startup_s=round(self.info.startup_s, 1))
         return self.info
+
+    def mark_running(self) -> None:
+        """Say in the state file that the stack is up; after its summary is printed, so whoever
+        waits for "running" finds the summary already there."""
+        self._save(status="running", startup_s=round(self.info.startup_s, 1))
 
     def _postgres(self) -> tuple[str, str]:
         """(psycopg2 URL, where it came from): the given one, the machine's, or a private cluster."""
@@ -306,6 +310,7 @@ def run_stack(options: StackOptions, out=None, err=None) -> int:
         try:
             info = stack.start()
             print(summary(info, options), file=out, flush=True)
+            stack.mark_running()
             stack.watch()
         except StopRequested as stop:
             say(f"{stop}: stopping the stack")
