@@ -30,11 +30,19 @@ EXIT_INTERRUPTED = 130
 
 
 def progress_printer():
-    """Progress lines on stderr, each stamped with the seconds since the command started."""
+    """Progress lines on stderr, each stamped with the seconds since the command started.
+
+    They go to a duplicate of stderr's descriptor taken now: while a step runs, Dagster's compute
+    log capture points descriptor 2 at its log file and tees it back, and a line said as the run
+    ends (the last step's "done") could be lost with the tee."""
     started = time.monotonic()
+    try:
+        stream = open(os.dup(sys.stderr.fileno()), "w", buffering=1, encoding="utf-8", errors="replace")
+    except (AttributeError, OSError, ValueError):  # stderr without a descriptor (embedded, tests)
+        stream = sys.stderr
 
     def progress(message: str) -> None:
-        print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+        print(f"[{time.monotonic() - started:6.1f}s] {message}", file=stream, flush=True)
 
     return progress
 

@@ -23,6 +23,7 @@ from api.services import Services, services
 from api.tables import projects as projects_table
 from film_assets.backfills import all_projects, backfill_progress, launch_backfill, selected_assets
 from film_assets.contract import ACTION_TAG, TENANT_TAG
+from film_assets.domain.project_ids import InvalidProjectId, validate_project_id
 
 router = APIRouter(prefix="/backfills", tags=["backfills"])
 
@@ -63,6 +64,14 @@ def _named(ids: list[str]) -> str:
     return shown + (f" (and {len(ids) - MAX_NAMED} more)" if len(ids) > MAX_NAMED else "")
 
 
+def _is_project_id(text: str) -> bool:
+    try:
+        validate_project_id(text)
+    except InvalidProjectId:
+        return False
+    return True
+
+
 def _choose(app: Services, tenant: str, order: BackfillOrder) -> tuple[list[str], list[str]]:
     """(projects to backfill, projects skipped): 404 naming ids that are not the tenant's (another
     tenant's project is as absent as a missing one), 409 naming ones that have not started rendering."""
@@ -74,7 +83,8 @@ def _choose(app: Services, tenant: str, order: BackfillOrder) -> tuple[list[str]
             raise ApiError(409, "none of your projects has started rendering yet: nothing to backfill")
         return chosen, [project for project in mine if project not in registered]
     wanted = list(dict.fromkeys(order.projects or []))
-    mine = set(tenant_project_ids(app, tenant, wanted))
+    slugs = [project for project in wanted if _is_project_id(project)]  # never send other text to Postgres
+    mine = set(tenant_project_ids(app, tenant, slugs)) if slugs else set()
     unknown = [project for project in wanted if project not in mine]
     if unknown:
         raise ApiError(404, f"no project{'s' if len(unknown) > 1 else ''} {_named([p[:80] for p in unknown])}")
