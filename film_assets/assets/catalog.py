@@ -24,8 +24,9 @@ def project_of(context) -> str:
         raise Failure(description=str(error)) from error
 
 
-def thumbnails_markdown(images: list[tuple[str, Image.Image]]) -> MetadataValue:
-    """Dagster has no image metadata type: inline data-URI JPEGs in markdown show as thumbnails."""
+def thumbnails_markdown(images: list[tuple[str, Image.Image]], more: int = 0) -> MetadataValue:
+    """Dagster has no image metadata type: inline data-URI JPEGs in markdown show as thumbnails
+    (the first MAX_THUMBNAILS; `more` counts images left out before the call)."""
     cells = []
     for code, image in images[:MAX_THUMBNAILS]:
         thumb = image.copy()
@@ -34,8 +35,9 @@ def thumbnails_markdown(images: list[tuple[str, Image.Image]]) -> MetadataValue:
         thumb.convert("RGB").save(buffer, format="JPEG", quality=60, optimize=True)
         data = base64.b64encode(buffer.getvalue()).decode()
         cells.append(f"![{code}](data:image/jpeg;base64,{data}) `{code}`")
-    more = f"\n\n…and {len(images) - MAX_THUMBNAILS} more" if len(images) > MAX_THUMBNAILS else ""
-    return MetadataValue.md("\n".join(cells) + more)
+    left_out = more + max(len(images) - MAX_THUMBNAILS, 0)
+    tail = f"\n\n…and {left_out} more" if left_out else ""
+    return MetadataValue.md("\n".join(cells) + tail)
 
 
 def table(rows: list[dict], columns: dict[str, str]) -> MetadataValue:

@@ -10,7 +10,7 @@ from PIL import Image
 from dagster import AssetExecutionContext, Config, MetadataValue, Output, asset
 from pydantic import Field
 
-from film_assets.assets.catalog import project_of, table, thumbnails_markdown, value_version
+from film_assets.assets.catalog import MAX_THUMBNAILS, project_of, table, thumbnails_markdown, value_version
 from film_assets.assets.run_request import forced_shots
 from film_assets.assets.shot_versions import ShotVersions
 from film_assets.domain.shots import shots_from_frame
@@ -72,7 +72,8 @@ def keyframes(context: AssetExecutionContext, shot_list: pd.DataFrame, media_sto
         thumbs[rendered.code] = rendered.image
         progress(done, rendered.code)
     manifest = {shot.code: rendered_entries.get(shot.code) or reused[shot.code]["keyframe"] for shot in shots}
-    for code in reused:
+    shown = list(manifest)[:MAX_THUMBNAILS]  # only these become thumbnails: read no other stored image
+    for code in (code for code in shown if code in reused):
         thumbs[code] = Image.open(io.BytesIO(media_store.get_bytes(manifest[code]["key"])))
     rows = [{"code": code, "version": entry["version"], "render_key": entry["render_key"], "seed": entry["seed"],
              "prompt": entry["prompt"][:120], "status": "reused" if code in reused else "rendered"}
@@ -82,7 +83,7 @@ def keyframes(context: AssetExecutionContext, shot_list: pd.DataFrame, media_sto
         "shots": len(manifest), "shots_rendered": len(rendered_entries), "shots_reused": len(reused),
         "renderer": f"{renderer.name} v{renderer.version}",
         "frame_size": f"{width}x{height}", "render_seconds": round(time.perf_counter() - started, 3),
-        "thumbnails": thumbnails_markdown([(code, thumbs[code]) for code in manifest]),
+        "thumbnails": thumbnails_markdown([(code, thumbs[code]) for code in shown], more=len(manifest) - len(shown)),
         "keyframe_table": table(rows, {"code": "string", "version": "string", "render_key": "string", "seed": "int",
                                        "prompt": "string", "status": "string"}),
         # per-shot lineage in the event log itself, so the API answers from the instance alone
