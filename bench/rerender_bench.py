@@ -1,7 +1,6 @@
 """Re-render benchmark: applying a one-line script change against a full render, in one run.
 
     .venv/bin/python bench/rerender_bench.py [--script examples/night_shift.fountain] [--width 1280 --height 720 --fps 24]
-                                             [--diffusers-steps N]
 
 Every render is `filmstudio render` as a user runs it (its own process, the persistent local
 instance), so process start and Dagster's run overhead count on both sides.
@@ -13,12 +12,8 @@ instance), so process start and Dagster's run overhead count on both sides.
    change cost before shots were reused (the "before" side).
 Prints each time, the steps of the edit run and the ratio edit / full. Target: <= 25%.
 
-The default keyframes are CPU storyboards, which cost well under a second a shot: there the fixed
-work of any change (process start, the whole film's mix, its AAC encode and delivery QC) dominates.
-With --diffusers-steps N the keyframes come from the diffusers renderer instead: the real code
-path on the tiny random pipeline tests/tiny_diffusion.py builds offline, N denoising steps on the
-CPU, so a shot costs what a model makes it cost. Keep the frame small with it (e.g. 320x180): the
-tiny UNet's attention grows with the square of the latent's size.
+The keyframes are CPU storyboards, which cost well under a second a shot: the fixed work of any
+change (process start, the whole film's mix, its AAC encode and delivery QC) dominates the change.
 """
 
 from __future__ import annotations
@@ -39,13 +34,12 @@ sys.path.insert(0, str(REPO))
 from bench.render_bench import step_seconds  # noqa: E402
 
 
-def render(home: Path, script: Path, args, model: Path | None) -> tuple[dict, float]:
+def render(home: Path, script: Path, args) -> tuple[dict, float]:
     env = {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, "FILMSTUDIO_HOME": str(home)}
-    renderer = ["--renderer", "diffusers", "--model", str(model), "--steps", str(args.diffusers_steps)] if model else []
     started = time.perf_counter()
     completed = subprocess.run(
         [sys.executable, "-m", "film_assets.cli", "render", str(script), "--project", "bench", "--out", str(home / "out"),
-         "--width", str(args.width), "--height", str(args.height), "--fps", str(args.fps), *renderer, "--json"],
+         "--width", str(args.width), "--height", str(args.height), "--fps", str(args.fps), "--json"],
         env=env, capture_output=True, text=True, cwd=home)
     seconds = time.perf_counter() - started
     if completed.returncode != 0:
@@ -71,8 +65,6 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=720)
     parser.add_argument("--fps", type=float, default=24.0)
-    parser.add_argument("--diffusers-steps", dest="diffusers_steps", type=int,
-                        help="keyframes from the diffusers renderer on the tiny offline pipeline, N steps")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="rerender-bench-") as folder:
@@ -83,18 +75,12 @@ def main() -> int:
         edited.write_text(edited_text)
         (folder / "a").mkdir()
         (folder / "b").mkdir()
-        model = None
-        if args.diffusers_steps:
-            sys.path.insert(0, str(REPO / "tests"))
-            from tiny_diffusion import build_tiny_text_to_image
 
-            model = build_tiny_text_to_image(folder / "tiny-sd")
-
-        full, full_s = render(folder / "a", script, args, model)
+        full, full_s = render(folder / "a", script, args)
         if full["shots"] < 12:
             print(f"warning: {full['shots']} shots; the issue asks for a film of at least 12")
-        change, change_s = render(folder / "a", edited, args, model)
-        fresh, fresh_s = render(folder / "b", edited, args, model)
+        change, change_s = render(folder / "a", edited, args)
+        fresh, fresh_s = render(folder / "b", edited, args)
 
         os.environ["DAGSTER_HOME"] = str(folder / "a" / "dagster_home")
         from dagster import DagsterInstance
@@ -103,9 +89,8 @@ def main() -> int:
             steps = step_seconds(instance, change["run_id"])
             full_steps = step_seconds(instance, full["run_id"])
 
-    keyframes = f"diffusers, tiny pipeline, {args.diffusers_steps} steps" if model else "storyboard"
     print(f"film: {Path(args.script).name}, {full['shots']} shots, {full['duration_s']:.1f} s at "
-          f"{args.width}x{args.height} {args.fps:g} fps, keyframes: {keyframes}; edited {where}")
+          f"{args.width}x{args.height} {args.fps:g} fps, storyboard keyframes; edited {where}")
     print(f"full render:                         {full_s:7.2f} s  ({full['shots_rendered']} shots rendered)")
     print(f"one-line change, same project:       {change_s:7.2f} s  ({change['shots_rendered']} rendered, "
           f"{change['shots_reused']} reused)")
