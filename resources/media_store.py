@@ -58,6 +58,10 @@ class MediaStore(ConfigurableResource, ABC):
     def exists(self, key: str) -> bool: ...
 
     @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove the object under key; nothing happens when there is none."""
+
+    @abstractmethod
     def list_keys(self, prefix: str) -> list[str]:
         """Every key under prefix, sorted."""
 
@@ -115,6 +119,9 @@ class LocalMediaStore(MediaStore):
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
 
     def list_keys(self, prefix: str) -> list[str]:
         root = Path(self.root)
@@ -194,6 +201,9 @@ class S3MediaStore(MediaStore):
             if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return False
             raise
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._object_key(key))  # S3: no error when absent
 
     def list_keys(self, prefix: str) -> list[str]:
         strip = len(self._object_key("x")) - 1

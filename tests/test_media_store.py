@@ -9,6 +9,7 @@ import boto3
 import pytest
 from dagster_aws.s3 import S3Resource
 
+from film_assets.assets.kept_results import KeptResult
 from resources.media_store import LocalMediaStore, MediaKeyError, MediaNotFound, S3MediaStore, media_key
 
 CREDENTIALS = dict(region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
@@ -50,6 +51,37 @@ def test_bytes_round_trip_and_listing(store):
     assert not store.exists("projects/p3/keyframes/SQ010_SH010.png")
     assert store.list_keys("projects/p1") == ["projects/p1/keyframes/SQ010_SH010.png",
                                               "projects/p1/shot_list/shot_list.parquet"]
+
+
+def test_delete_removes_an_object_and_ignores_a_missing_one(store):
+    store.put_bytes("projects/p1/audio_mix/mix.json", b"{}")
+    store.put_bytes("projects/p1/audio_mix/mix.wav", b"RIFF")
+    store.delete("projects/p1/audio_mix/mix.json")
+    store.delete("projects/p1/audio_mix/never-written.json")
+    assert not store.exists("projects/p1/audio_mix/mix.json")
+    assert store.list_keys("projects/p1") == ["projects/p1/audio_mix/mix.wav"]
+
+
+def test_kept_result_vouches_only_for_finished_files(store):
+    """The record goes before the files are replaced and comes back after them: a run that dies in
+    between leaves nothing that claims the half-replaced files."""
+    files = ["projects/p1/audio_mix/mix.wav", "projects/p1/audio_mix/mix.m4a"]
+    kept = KeptResult(store, "projects/p1/audio_mix/mix.json", files)
+    assert kept.find("inputs-a") is None
+    for key in files:
+        store.put_bytes(key, b"take one")
+    kept.remember("inputs-a", {"take": 1})
+    assert kept.find("inputs-a") == {"take": 1} and kept.find("inputs-b") is None
+
+    kept.forget()  # a second run starts replacing the files ...
+    store.put_bytes(files[0], b"take two")  # ... and dies before the encode
+    assert kept.find("inputs-a") is None and kept.find("inputs-b") is None
+
+    store.put_bytes(files[1], b"take two")
+    kept.remember("inputs-b", {"take": 2})
+    assert kept.find("inputs-b") == {"take": 2}
+    store.delete(files[1])  # a file gone behind its back: not vouched for either
+    assert kept.find("inputs-b") is None
 
 
 def test_missing_object_is_a_clear_error(store):

@@ -21,7 +21,7 @@ from resources.media_store import MediaStore, media_key
 GROUP = "delivery"
 
 
-@asset(partitions_def=projects, group_name=GROUP, code_version="2",
+@asset(partitions_def=projects, group_name=GROUP, code_version="3",
        op_tags=op_tags("final_cut"), pool=pool("final_cut"), check_specs=CHECK_SPECS,
        description="The film: H.264 High yuv420p MP4 with faststart and the mix as AAC 48 kHz stereo, an SRT "
                    "with one cue per dialogue line, and an OpenTimelineIO timeline with one clip per shot.")
@@ -37,9 +37,10 @@ def final_cut(context: AssetExecutionContext, shot_list: pd.DataFrame, shot_clip
     started = time.perf_counter()
     with ExitStack() as stack:
         segments = [stack.enter_context(media_store.reading(shot_clips[shot.code]["key"])) for shot in shots]
-        mix = stack.enter_context(media_store.reading(audio_mix["key"]))
+        # the mix's AAC encode is copied in; a mix stored before it had one is encoded here
+        mix = stack.enter_context(media_store.reading(audio_mix.get("aac") or audio_mix["key"]))
         output = stack.enter_context(media_store.writing(keys["final_cut.mp4"]))
-        assemble_cut(segments, output, duration, fps, audio=mix)  # stream copy: no shot is re-encoded
+        assemble_cut(segments, output, duration, fps, audio=mix)  # stream copies: nothing is re-encoded
     join_seconds = time.perf_counter() - started
     cues = build_cues(shots)
     srt = format_srt(cues)
@@ -54,7 +55,8 @@ def final_cut(context: AssetExecutionContext, shot_list: pd.DataFrame, shot_clip
              "dialogue_lines": dialogue_line_count(shots), "subtitle_cues": len(cues),
              "shot_clips": {s.code: shot_clips[s.code]["key"] for s in shots},
              # which render of each shot this cut is made of
-             "shot_versions": versions, "mix_sha256": audio_mix.get("sha256")}
+             "shot_versions": versions, "mix_sha256": audio_mix.get("sha256"),
+             "aac_sha256": audio_mix.get("aac_sha256")}
     yield Output(value, data_version=value_version(value), metadata={
         "duration_s": round(duration, 3), "frames": frames, "shots": len(shots), "subtitle_cues": len(cues),
         "frame_size": f"{shots[0].width}x{shots[0].height}", "fps": float(fps),

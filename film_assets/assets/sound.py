@@ -9,6 +9,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, Failure, MetadataValue, Output, asset
 
 from film_assets.assets.catalog import project_of, table, value_version
+from film_assets.assets.kept_results import KeptResult
 from film_assets.domain.audio import SAMPLE_RATE, fit_length, read_wav, wav_bytes
 from film_assets.domain.dialogue import dialogue_lines
 from film_assets.domain.fountain import Screenplay
@@ -17,6 +18,7 @@ from film_assets.domain.mix import PlacedLine, mix_tracks, pans_for, place_dialo
 from film_assets.domain.music import SceneCue
 from film_assets.domain.project_settings import ProjectSettings
 from film_assets.domain.shots import shot_seed, shots_from_frame
+from film_assets.domain.video import AAC_ARGS, encode_aac
 from film_assets.partitions import projects
 from film_assets.placement import op_tags, pool
 from resources.composer import Composer
@@ -107,7 +109,10 @@ def _scene_cues(project: str, screenplay: Screenplay, shots) -> list[SceneCue]:
     return cues
 
 
-@asset(partitions_def=projects, group_name=GROUP, code_version="1",
+MUSIC_CODE_VERSION = "2"  # also part of the kept score's key
+
+
+@asset(partitions_def=projects, group_name=GROUP, code_version=MUSIC_CODE_VERSION,
        op_tags=op_tags("music_track"), pool=pool("music_track"),
        description="The score: music per scene whose mood follows the scene (time of day, INT/EXT, action words).")
 def music_track(context: AssetExecutionContext, scenes: dict, shot_list: pd.DataFrame, media_store: MediaStore,
@@ -115,22 +120,38 @@ def music_track(context: AssetExecutionContext, scenes: dict, shot_list: pd.Data
     project = project_of(context)
     shots = shots_from_frame(shot_list)
     started = time.perf_counter()
-    samples, per_scene = composer.compose(_scene_cues(project, Screenplay.from_dict(scenes["screenplay"]), shots))
-    data = wav_bytes(samples)
-    key = media_store.put_bytes(media_key(project, "music_track", "score.wav"), data)
-    value = {"key": key, "sha256": hashlib.sha256(data).hexdigest(), "duration_s": round(len(samples) / SAMPLE_RATE, 4),
-             "scenes": per_scene}
+    cues = _scene_cues(project, Screenplay.from_dict(scenes["screenplay"]), shots)
+    inputs_key = content_key(MUSIC_CODE_VERSION, composer.name, composer.version, composer.output_settings(),
+                             [asdict(cue) for cue in cues])
+    keys = {name: media_key(project, "music_track", name) for name in ("score.wav", "score.json")}
+    kept = KeptResult(media_store, keys["score.json"], [keys["score.wav"]])
+    value = kept.find(inputs_key)
+    reused = value is not None
+    if value is None:
+        kept.forget()
+        samples, per_scene = composer.compose(cues)
+        data = wav_bytes(samples)
+        value = kept.remember(inputs_key, {
+            "key": media_store.put_bytes(keys["score.wav"], data), "sha256": hashlib.sha256(data).hexdigest(),
+            "duration_s": round(len(samples) / SAMPLE_RATE, 4), "scenes": per_scene})
+    else:
+        context.log.info("music_track: no scene's cue changed; reusing the stored score")
     return Output(value, data_version=value_version(value), metadata={
-        "duration_s": round(len(samples) / SAMPLE_RATE, 3), "composer": f"{composer.name} v{composer.version}",
+        "reused": reused, "duration_s": round(value["duration_s"], 3),
+        "composer": f"{composer.name} v{composer.version}",
         "compose_seconds": round(time.perf_counter() - started, 3),
-        "scenes": MetadataValue.json(per_scene),
+        "scenes": MetadataValue.json(value["scenes"]),
     })
 
 
-@asset(partitions_def=projects, group_name=GROUP, code_version="1",
+MIX_CODE_VERSION = "2"  # also part of the stored mix's key: bump when the mix changes
+
+
+@asset(partitions_def=projects, group_name=GROUP, code_version=MIX_CODE_VERSION,
        op_tags=op_tags("audio_mix"), pool=pool("audio_mix"),
        description="Dialogue over music ducked under speech, normalised to the project's loudness target "
-                   "(-14 LUFS web default) with true peak under the ceiling; 48 kHz stereo.")
+                   "(-14 LUFS web default) with true peak under the ceiling; 48 kHz stereo WAV and its AAC "
+                   "encode for delivery. Reused as it is while no line, placement, score or setting changed.")
 def audio_mix(context: AssetExecutionContext, scenes: dict, shot_list: pd.DataFrame, dialogue_track: dict,
               music_track: dict, media_store: MediaStore) -> Output[dict]:
     project = project_of(context)
@@ -139,27 +160,53 @@ def audio_mix(context: AssetExecutionContext, scenes: dict, shot_list: pd.DataFr
     fps = frame_rate(shots[0].fps)
     total = round(float(sum(shot.duration_frames for shot in shots) / fps) * SAMPLE_RATE)
     started = time.perf_counter()
-    placed = [PlacedLine(line.line, shot.start_s + line.offset_s,
-                         read_wav(media_store.get_bytes(dialogue_track[str(line.line)]["key"])), pan)
-              for shot in shots for line, pan in zip(shot.dialogue, pans_for(len(shot.dialogue)))]
-    dialogue = place_dialogue(placed, total, SAMPLE_RATE)
-    music = read_wav(media_store.get_bytes(music_track["key"]))
-    music = fit_length(music, total)
-    mixed, report = mix_tracks(dialogue, music, SAMPLE_RATE, settings.loudness_lufs,
-                               settings.true_peak_dbtp - AAC_HEADROOM_DB)
-    data = wav_bytes(mixed)
-    key = media_store.put_bytes(media_key(project, "audio_mix", "mix.wav"), data)
-    lines = [{"line": p.line, "start_s": round(p.start_s, 4), "duration_s": round(len(p.samples) / SAMPLE_RATE, 4),
-              "pan": round(float(p.pan), 3)} for p in placed]
-    value = {"key": key, "sha256": hashlib.sha256(data).hexdigest(), "duration_s": round(total / SAMPLE_RATE, 6),
-             "lines": lines, "integrated_lufs": round(report.integrated_lufs, 2),
-             "true_peak_dbtp": round(report.true_peak_dbtp, 2), "target_lufs": settings.loudness_lufs,
-             "ceiling_dbtp": settings.true_peak_dbtp}
+    placements = [(line.line, shot.start_s + line.offset_s, pan)
+                  for shot in shots for line, pan in zip(shot.dialogue, pans_for(len(shot.dialogue)))]
+    inputs_key = content_key(
+        MIX_CODE_VERSION, total, SAMPLE_RATE, AAC_ARGS, AAC_HEADROOM_DB,
+        settings.loudness_lufs, settings.true_peak_dbtp, music_track["sha256"],
+        [(line, round(start, 6), round(float(pan), 6), dialogue_track[str(line)]["sha256"])
+         for line, start, pan in placements])
+    keys = {name: media_key(project, "audio_mix", name) for name in ("mix.wav", "mix.m4a", "mix.json")}
+    kept = KeptResult(media_store, keys["mix.json"], [keys["mix.wav"], keys["mix.m4a"]])
+    value = kept.find(inputs_key)
+    reused = value is not None
+    if value is None:
+        context.log.info("audio_mix: mixing the film (a line, the score or a setting changed)")
+        kept.forget()
+        value = kept.remember(inputs_key, _mix(keys, placements, total, dialogue_track, music_track, settings,
+                                               media_store))
+    else:
+        context.log.info("audio_mix: no line, placement, score or setting changed; reusing the stored mix")
     return Output(value, data_version=value_version(value), metadata={
-        "integrated_lufs": round(report.integrated_lufs, 2), "true_peak_dbtp": round(report.true_peak_dbtp, 2),
+        "reused": reused,
+        "integrated_lufs": value["integrated_lufs"], "true_peak_dbtp": value["true_peak_dbtp"],
         "target_lufs": settings.loudness_lufs, "ceiling_dbtp": settings.true_peak_dbtp,
-        "gain_db": report.gain_db, "limiter_max_reduction_db": report.limited_db,
-        "lines_placed": len(placed), "mix_seconds": round(time.perf_counter() - started, 3),
+        "gain_db": value["gain_db"], "limiter_max_reduction_db": value["limiter_max_reduction_db"],
+        "lines_placed": len(placements), "mix_seconds": round(time.perf_counter() - started, 3),
         "duration_s": round(total / SAMPLE_RATE, 3),
     })
 
+
+def _mix(keys: dict, placements, total: int, dialogue_track: dict, music_track: dict, settings: ProjectSettings,
+         media_store: MediaStore) -> dict:
+    """Mix, store the WAV, encode it as the delivery AAC; the mix's value."""
+    placed = [PlacedLine(line, start, read_wav(media_store.get_bytes(dialogue_track[str(line)]["key"])), pan)
+              for line, start, pan in placements]
+    dialogue = place_dialogue(placed, total, SAMPLE_RATE)
+    music = fit_length(read_wav(media_store.get_bytes(music_track["key"])), total)
+    mixed, report = mix_tracks(dialogue, music, SAMPLE_RATE, settings.loudness_lufs,
+                               settings.true_peak_dbtp - AAC_HEADROOM_DB)
+    data = wav_bytes(mixed)
+    media_store.put_bytes(keys["mix.wav"], data)
+    with media_store.reading(keys["mix.wav"]) as source, media_store.writing(keys["mix.m4a"]) as output:
+        encode_aac(source, output)
+        aac_sha256 = hashlib.sha256(output.read_bytes()).hexdigest()
+    lines = [{"line": p.line, "start_s": round(p.start_s, 4), "duration_s": round(len(p.samples) / SAMPLE_RATE, 4),
+              "pan": round(float(p.pan), 3)} for p in placed]
+    return {"key": keys["mix.wav"], "sha256": hashlib.sha256(data).hexdigest(),
+            "aac": keys["mix.m4a"], "aac_sha256": aac_sha256,
+            "duration_s": round(total / SAMPLE_RATE, 6), "lines": lines,
+            "integrated_lufs": round(report.integrated_lufs, 2), "true_peak_dbtp": round(report.true_peak_dbtp, 2),
+            "target_lufs": settings.loudness_lufs, "ceiling_dbtp": settings.true_peak_dbtp,
+            "gain_db": report.gain_db, "limiter_max_reduction_db": report.limited_db}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import av
@@ -21,12 +22,16 @@ PRESENCE_CORRELATION = 0.5  # how much of the delivered audio in a line's window
 SEARCH_LAG_S = 0.03
 
 
-@dataclass(frozen=True)
+@dataclass
 class DeliveredFilm:
     audio: np.ndarray          # float32 (n, channels) at the stream's rate
     sample_rate: int
     video_frames: int
     video_duration_s: float
+
+    @cached_property
+    def mid(self) -> np.ndarray:
+        return self.audio.mean(axis=1)
 
     @property
     def audio_duration_s(self) -> float:
@@ -84,11 +89,16 @@ def best_alignment(channel: np.ndarray, clip: np.ndarray, start: int, max_lag: i
 
 
 def line_presence(film: DeliveredFilm, start_s: float, clip: np.ndarray) -> float:
-    """How clearly a line's clip is in the delivered audio where it should be: the best normalised
-    correlation in the mid or either side (dual dialogue is panned apart), allowing a few ms of
-    codec delay. ~1 when the line is there and clear, ~0 when not."""
+    """How clearly a line's clip is in the delivered audio where it should be: the normalised
+    correlation in the mid, or when that is too weak the best of it and either side (dual dialogue
+    is panned apart), allowing a few ms of codec delay. ~1 when the line is there and clear, ~0
+    when not."""
     if film.sample_rate != SAMPLE_RATE:
         raise ValueError(f"delivered audio is {film.sample_rate} Hz, expected {SAMPLE_RATE}")
     start, lag = int(round(start_s * SAMPLE_RATE)), int(SEARCH_LAG_S * SAMPLE_RATE)
-    channels = (film.audio.mean(axis=1), film.audio[:, 0], film.audio[:, -1])
-    return max(best_alignment(channel, clip, start, lag)[0] for channel in channels)
+    best = 0.0
+    for channel in (film.mid, film.audio[:, 0], film.audio[:, -1]):
+        best = max(best, best_alignment(channel, clip, start, lag)[0])
+        if best >= PRESENCE_CORRELATION:
+            break  # clearly there: a centred line needs no look at the sides
+    return best
