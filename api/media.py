@@ -12,7 +12,8 @@ from fastapi.responses import FileResponse
 from api.errors import ApiError
 from api.models import PresignedDownload
 from api.services import Services
-from resources.media_store import LocalMediaStore, MediaNotFound, S3MediaStore, media_key
+from resources.media_store import LocalMediaStore, MediaNotFound, media_key
+from resources.s3_media_store import S3MediaStore
 
 MEDIA_TYPES = {".mp4": "video/mp4", ".srt": "application/x-subrip", ".otio": "application/json"}
 PARTS = ("video", "subtitles", "timeline")

@@ -55,9 +55,9 @@ def main() -> int:
     minutes = result.duration_s / 60
     stages = [("dialogue_track (speech for every line)", steps["dialogue_track"]),
               ("music_track (score)", steps["music_track"]),
-              ("audio_mix (place, duck, loudness, true-peak limit)", steps["audio_mix"]),
+              ("audio_mix (place, duck, loudness, true-peak limit, AAC)", steps["audio_mix"]),
               ("delivery QC (decode, loudness, true peak, lines)", qc),
-              ("final_cut step (mux + AAC + QC)", steps["final_cut"])]
+              ("final_cut step (mux by copy + QC)", steps["final_cut"])]
     print(f"film: {Path(args.script).name}, {result.duration_s:.1f} s, {result.dialogue_lines} dialogue lines")
     for name, seconds in stages:
         print(f"  {name:55s} {seconds:6.2f} s  ({seconds / minutes:5.2f} s per minute of film)")

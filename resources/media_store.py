@@ -1,4 +1,6 @@
-"""Where media lives: one `MediaStore` interface, a local folder by default and S3 in production.
+"""Where media lives: one `MediaStore` interface, a local folder by default and S3 in production
+(resources/s3_media_store.py, loaded only by the profiles that use it: dagster-aws costs half a
+second to import, which every local CLI command would otherwise pay).
 
 Every write is atomic: it goes to a temporary file first and only a finished file takes the key
 (a rename on disk; on S3 an object only appears once its upload completes), so a crash mid-render
@@ -17,11 +19,9 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from dagster import ConfigurableResource
-from dagster_aws.s3 import S3Resource
 from pydantic import Field, PrivateAttr
 
 from film_assets.domain.project_ids import validate_project_id
-from resources.aws_clients import shared_client
 
 
 class MediaKeyError(ValueError):
@@ -159,86 +159,3 @@ class LocalMediaStore(MediaStore):
         if not path.is_file():
             raise MediaNotFound(f"nothing stored at {key!r} in {self.root}")
         yield path
-
-
-class S3MediaStore(MediaStore):
-    """An S3 bucket (or anything that speaks S3, such as a moto server) through dagster-aws."""
-
-    bucket: str = Field(description="Bucket that holds every project's media.")
-    prefix: str = Field(default="", description="Optional key prefix inside the bucket.")
-    s3: S3Resource = Field(default_factory=S3Resource, description="Connection settings (region, endpoint, credentials).")
-    scratch_dir: str | None = Field(default=None, description="Local folder for temporary files; the system default if unset.")
-
-    _client = PrivateAttr(default=None)
-
-    @property
-    def client(self):
-        if self._client is None:
-            self._client = shared_client("s3", self.s3.model_dump(), self.s3.get_client)
-        return self._client
-
-    def _object_key(self, key: str) -> str:
-        _check_key(key)
-        return f"{self.prefix.strip('/')}/{key}" if self.prefix.strip("/") else key
-
-    def put_bytes(self, key: str, data: bytes) -> str:
-        self.client.put_object(Bucket=self.bucket, Key=self._object_key(key), Body=data)
-        return key
-
-    def get_bytes(self, key: str) -> bytes:
-        try:
-            return self.client.get_object(Bucket=self.bucket, Key=self._object_key(key))["Body"].read()
-        except self.client.exceptions.NoSuchKey as error:
-            raise MediaNotFound(f"nothing stored at {key!r} in s3://{self.bucket}") from error
-
-    def exists(self, key: str) -> bool:
-        from botocore.exceptions import ClientError
-
-        try:
-            self.client.head_object(Bucket=self.bucket, Key=self._object_key(key))
-            return True
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return False
-            raise
-
-    def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self._object_key(key))  # S3: no error when absent
-
-    def list_keys(self, prefix: str) -> list[str]:
-        strip = len(self._object_key("x")) - 1
-        keys = []
-        paginator = self.client.get_paginator("list_objects_v2")
-        root = self.prefix.strip("/") + "/" if self.prefix.strip("/") else ""
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._object_key(prefix) if prefix else root):
-            keys.extend(item["Key"][strip:] for item in page.get("Contents", []))
-        return sorted(keys)
-
-    def uri(self, key: str) -> str:
-        return f"s3://{self.bucket}/{self._object_key(key)}"
-
-    @contextmanager
-    def writing(self, key: str) -> Iterator[Path]:
-        object_key = self._object_key(key)
-        with tempfile.TemporaryDirectory(dir=self.scratch_dir, prefix="film-assets-") as folder:
-            path = Path(folder) / PurePosixPath(key).name
-            yield path
-            if not path.is_file():
-                raise MediaKeyError(f"nothing was written for {key!r}")
-            # upload_file switches to multipart for large files; S3 shows the object only once
-            # the whole upload is complete, which is what makes this write atomic.
-            self.client.upload_file(str(path), self.bucket, object_key)
-
-    @contextmanager
-    def reading(self, key: str) -> Iterator[Path]:
-        from botocore.exceptions import ClientError
-
-        with tempfile.TemporaryDirectory(dir=self.scratch_dir, prefix="film-assets-") as folder:
-            path = Path(folder) / PurePosixPath(key).name
-            try:
-                self.client.download_file(self.bucket, self._object_key(key), str(path))
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                    raise MediaNotFound(f"nothing stored at {key!r} in s3://{self.bucket}") from error
-                raise
-            yield path

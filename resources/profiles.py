@@ -18,18 +18,18 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from dagster_aws.s3 import S3Resource
-
 from resources.deployment import DEFAULT_NAME_PREFIX, TIERS, DeploymentNames
 from resources.io_manager import MediaStoreIOManager
-from resources.media_store import LocalMediaStore, MediaStore, S3MediaStore
-from resources.queue import SqsQueue
+from resources.media_store import LocalMediaStore, MediaStore
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the media makers load numpy, scipy and espeak: only processes that render need them
+if TYPE_CHECKING:  # the media makers load numpy, scipy and espeak: only processes that render need them;
+    # S3 and SQS load dagster-aws and boto3: only the service profiles need them
     from resources.animator import Animator
     from resources.composer import Composer
     from resources.renderer import Renderer
+    from resources.queue import SqsQueue
+    from resources.s3_media_store import S3MediaStore
 
 PROFILES = ("local", "service", "prod")
 SERVICE_PROFILES = ("service", "prod")  # Postgres, S3 and SQS
@@ -106,11 +106,17 @@ class ServiceSettings:
         return [SERVICE_ENV[name] for name in needed if not getattr(self, name)]
 
     def queue(self) -> SqsQueue:
+        from resources.queue import SqsQueue
+
         return SqsQueue(queue_url=self.queue_url, dead_letter_queue_url=self.dead_letter_queue_url,
                         queue_name=self.queue_name, dead_letter_queue_name=self.dead_letter_queue_name,
                         region_name=self.region_name, endpoint_url=self.endpoint_url)
 
     def media_store(self) -> S3MediaStore:
+        from dagster_aws.s3 import S3Resource
+
+        from resources.s3_media_store import S3MediaStore
+
         return S3MediaStore(bucket=self.bucket, prefix=self.media_prefix,
                             s3=S3Resource(endpoint_url=self.endpoint_url, region_name=self.region_name))
 

@@ -10,7 +10,8 @@ import pytest
 from dagster_aws.s3 import S3Resource
 
 from film_assets.assets.kept_results import KeptResult
-from resources.media_store import LocalMediaStore, MediaKeyError, MediaNotFound, S3MediaStore, media_key
+from resources.media_store import LocalMediaStore, MediaKeyError, MediaNotFound, media_key
+from resources.s3_media_store import S3MediaStore
 
 CREDENTIALS = dict(region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
 

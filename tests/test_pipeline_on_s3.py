@@ -14,7 +14,7 @@ from film_assets.domain.project_settings import ProjectSettings
 from film_assets.partitions import projects
 from film_assets.submission import submit_screenplay
 from resources.io_manager import MediaStoreIOManager
-from resources.media_store import S3MediaStore
+from resources.s3_media_store import S3MediaStore
 from resources.animator import CameraMoveAnimator
 from resources.composer import ProceduralComposer
 from resources.renderer import StoryboardRenderer
