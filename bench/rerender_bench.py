@@ -11,7 +11,9 @@ For each frame size:
    the shots covering that line are rendered, the final cut is rebuilt from kept segments.
 3. new seed: `filmstudio rerender --shots <one shot> --new-seed`: that shot is rendered again,
    the score, the mix and its AAC encode are reused.
-4. full, edited: renders the edited script in another fresh FILMSTUDIO_HOME, which is what a
+4. nothing changed: `filmstudio rerender` with no shots: every step reuses what it has, which is
+   the floor under any change (process start, Dagster's run, the cut's join and QC).
+5. full, edited: renders the edited script in another fresh FILMSTUDIO_HOME, which is what a
    change cost before shots were reused (the "before" side).
 Prints each time, the steps of the edit run and the ratios to the full render. Target: <= 25%.
 
@@ -80,6 +82,7 @@ def measure(folder: Path, script: Path, edited: Path, width: int, height: int, f
     codes = list(pd.read_parquet(folder / "a" / "media" / "projects" / "bench" / "shot_list" / "shot_list.parquet")["code"])
     shot = codes[len(codes) // 2]
     reseed, reseed_s = new_seed(folder / "a", shot)
+    unchanged, unchanged_s = _timed(folder / "a", ["rerender", "bench"])
     fresh, fresh_s = render(folder / "b", edited, width, height, fps)
 
     os.environ["DAGSTER_HOME"] = str(folder / "a" / "dagster_home")
@@ -89,6 +92,7 @@ def measure(folder: Path, script: Path, edited: Path, width: int, height: int, f
         steps = {name: step_seconds(instance, result["run_id"]) for name, result in
                  (("full", full), ("change", change), ("new seed", reseed))}
     return {"full": (full, full_s), "change": (change, change_s), "new seed": (reseed, reseed_s),
+            "nothing changed": (unchanged, unchanged_s),
             "fresh": (fresh, fresh_s), "steps": steps, "shot": shot}
 
 
@@ -101,6 +105,9 @@ def report(size: str, where: str, m: dict) -> None:
           f"{change['shots_reused']} reused)  {change_s / full_s:6.1%} of full (target <= 25%)")
     print(f"  one shot again, new seed ({m['shot']}): {reseed_s:5.2f} s  ({reseed['shots_rendered']} rendered)  "
           f"{reseed_s / full_s:6.1%} of full")
+    unchanged, unchanged_s = m["nothing changed"]
+    print(f"  nothing changed (`rerender`):      {unchanged_s:7.2f} s  ({unchanged['shots_rendered']} rendered)  "
+          f"{unchanged_s / full_s:6.1%} of full: the floor of any run")
     print(f"  one-line change, from scratch:     {fresh_s:7.2f} s  ({fresh['shots_rendered']} rendered; before reuse); "
           f"the change now takes {change_s / fresh_s:.1%} of that")
     for name, result, seconds in (("full", full, full_s), ("change", change, change_s), ("new seed", reseed, reseed_s)):

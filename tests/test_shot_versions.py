@@ -21,8 +21,8 @@ SMALL = ("--width", "320", "--height", "180", "--fps", "8")
 OLD_LINE, NEW_LINE = "It resets itself in ten minutes.", "It resets itself in twenty long minutes, give or take."
 
 
-SCORE, MIX_WAV, MIX_AAC = (f"projects/{PROJECT}/{name}" for name in
-                           ("music_track/score.wav", "audio_mix/mix.wav", "audio_mix/mix.m4a"))
+SCORE, MIX_WAV, MIX_AAC, SOUND_QC = (f"projects/{PROJECT}/{name}" for name in (
+    "music_track/score.wav", "audio_mix/mix.wav", "audio_mix/mix.m4a", "final_cut/sound_qc.json"))
 
 
 def _aac_packets(path: Path) -> list[bytes]:
@@ -62,7 +62,7 @@ def test_one_changed_dialogue_line_rerenders_only_the_shots_covering_it(rendered
     before = _in_cut(_versions(run_cli))
     assert len(before) == first["shots"] and all(row["version"] == "v001" for row in before.values())
     clips_before = {code: _media(film_home, row["clip_key"]) for code, row in before.items()}
-    mix_before = _media(film_home, MIX_AAC)
+    mix_before, sound_qc_before = _media(film_home, MIX_AAC), _media(film_home, SOUND_QC)
 
     text = script.read_text()
     assert text.count(OLD_LINE) == 1
@@ -82,7 +82,8 @@ def test_one_changed_dialogue_line_rerenders_only_the_shots_covering_it(rendered
             assert _media(film_home, row["clip_key"]) != clips_before[code]
         else:  # the very same take, byte for byte
             assert row["version"] == "v001" and _media(film_home, row["clip_key"]) == clips_before[code]
-    assert _media(film_home, MIX_AAC) != mix_before  # the line moved: the film's sound is mixed again
+    # the line changed: the film's sound is mixed again and measured again in the delivered cut
+    assert _media(film_home, MIX_AAC) != mix_before and _media(film_home, SOUND_QC) != sound_qc_before
     timeline = otio.adapters.read_from_file(again["timeline"])
     assert {clip.name: clip.metadata["film_assets"]["version"] for clip in timeline.find_clips()} == {
         code: row["version"] for code, row in after.items()}
@@ -94,12 +95,12 @@ def test_forced_rerender_makes_v002_and_keeps_v001(rendered, run_cli, film_home)
     [v001] = _versions(run_cli, shot)
     v001_clip = _media(film_home, v001["clip_key"])
 
-    kept_sound = {key: (film_home / "media" / key).stat().st_mtime_ns for key in (SCORE, MIX_WAV, MIX_AAC)}
+    kept_sound = {key: (film_home / "media" / key).stat().st_mtime_ns for key in (SCORE, MIX_WAV, MIX_AAC, SOUND_QC)}
 
     forced = _json(run_cli("rerender", PROJECT, "--shots", shot, "--json"))
     assert (forced["shots_rendered"], forced["shots_reused"]) == (1, first["shots"] - 1)
-    # no line, placement or scene changed: the score, the mix and its AAC are not made again,
-    # and the new cut carries that very AAC
+    # no line, placement or scene changed: the score, the mix and its AAC are not made again, the
+    # new cut carries that very AAC, and the QC's sound measures of that stream are not redone
     assert {key: (film_home / "media" / key).stat().st_mtime_ns for key in kept_sound} == kept_sound
     assert _aac_packets(Path(forced["final_cut"])) == _aac_packets(film_home / "media" / MIX_AAC)
     old, new = _versions(run_cli, shot)

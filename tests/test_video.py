@@ -12,7 +12,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 from film_assets.domain.motion import CAMERA_MOVES
-from film_assets.domain.video import EncodeError, VideoSettings, assemble_cut, encode_shot_clip
+from film_assets.domain.audio import wav_bytes
+from film_assets.domain.delivery_qc import audio_stream_sha256
+from film_assets.domain.video import EncodeError, VideoSettings, assemble_cut, encode_aac, encode_shot_clip
 from tests.media_probe import probe
 
 SMALL = VideoSettings(width=320, height=180, fps=Fraction(12))
@@ -82,6 +84,32 @@ def test_final_cut_joins_shots_without_reencoding(keyframe, tmp_path):
     shot, joined = frames_of(clips[1]), frames_of(cut)[13:42]
     assert all(np.array_equal(a, b) for a, b in zip(shot, joined, strict=True)), \
         "a shot's frames must be bit-identical in the cut: copied, not re-encoded"
+
+
+def _tone(path: Path, hz: float, seconds: float) -> Path:
+    t = np.arange(int(seconds * 48000)) / 48000
+    path.write_bytes(wav_bytes(np.stack([np.sin(2 * np.pi * hz * t)] * 2, axis=1).astype(np.float32) * 0.3))
+    return path
+
+
+def test_an_aac_sound_is_copied_into_the_cut_sample_for_sample(keyframe, tmp_path):
+    clip = tmp_path / "clip.mp4"
+    encode_shot_clip(keyframe, "push_in", 24, clip, SMALL)
+    sound = tmp_path / "mix.m4a"
+    encode_aac(_tone(tmp_path / "mix.wav", 440, 2.0), sound)
+    cut = tmp_path / "cut.mp4"
+    assemble_cut([clip], cut, duration_s=2.0, fps=Fraction(12), audio=sound)
+
+    def decoded(path: Path) -> np.ndarray:
+        with av.open(str(path)) as container:
+            return np.concatenate([f.to_ndarray() for f in container.decode(container.streams.audio[0])], axis=1)
+
+    # the same samples, priming skipped the same way: the copy neither shifts nor re-encodes
+    assert np.array_equal(decoded(cut), decoded(sound))
+    assert audio_stream_sha256(cut) == audio_stream_sha256(sound)
+    other = tmp_path / "other.m4a"
+    encode_aac(_tone(tmp_path / "other.wav", 660, 2.0), other)
+    assert audio_stream_sha256(other) != audio_stream_sha256(sound)
 
 
 def test_frame_size_must_suit_h264():

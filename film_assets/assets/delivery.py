@@ -8,6 +8,7 @@ from dagster import AssetExecutionContext, MetadataValue, Output, asset
 
 from film_assets.assets.catalog import project_of, value_version
 from film_assets.assets.delivery_checks import CHECK_SPECS, delivery_checks
+from film_assets.assets.kept_results import KeptResult
 from film_assets.domain.audio import read_wav
 from film_assets.domain.shots import dialogue_line_count, shots_from_frame
 from film_assets.domain.subtitles import build_cues, format_srt
@@ -70,5 +71,7 @@ def final_cut(context: AssetExecutionContext, shot_list: pd.DataFrame, shot_clip
     def load_clip(line: int):
         return read_wav(media_store.get_bytes(dialogue_track[str(line)]["key"]))
 
+    kept_sound = KeptResult(media_store, media_key(project, "final_cut", "sound_qc.json"), [])
+    clip_hashes = {str(line["line"]): dialogue_track[str(line["line"])]["sha256"] for line in audio_mix["lines"]}
     with media_store.reading(keys["final_cut.mp4"]) as delivered:
-        yield from delivery_checks(delivered, srt, audio_mix, load_clip, float(fps))
+        yield from delivery_checks(delivered, srt, audio_mix, load_clip, float(fps), kept_sound, clip_hashes)
