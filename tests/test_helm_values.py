@@ -282,6 +282,14 @@ def test_one_studio_cannot_take_every_run_slot(tier):
     assert 0 < tenant["limit"] < runs["maxConcurrentRuns"]
 
 
+@pytest.mark.parametrize("tier", TIERS)
+def test_runs_of_one_project_wait_for_each_other(tier):
+    """Two runs of one film at once would race for its shot version numbers and its final cut."""
+    runs = effective(tier)["concurrency"]["runs"]
+    [project] = [limit for limit in runs["tagConcurrencyLimits"] if limit["key"] == "dagster/partition"]
+    assert project == {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}
+
+
 def test_run_monitoring_and_run_retries_are_on():
     daemon = BASE["dagsterDaemon"]
     assert daemon["runMonitoring"]["enabled"] is True

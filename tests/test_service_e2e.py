@@ -102,6 +102,29 @@ def test_duplicate_delivery_gives_one_run(service_stack, tmp_path):
     assert _dead_letters(service_stack) == []
 
 
+def test_two_runs_of_one_project_wait_for_each_other(service_stack, tmp_path):
+    """The run queue's per-project limit (dagster.yaml): two runs of one film at once would race
+    for its shot version numbers and final cut, so the second starts only after the first ended.
+    Both are whole renders, which last far longer than the few seconds between two launches, so
+    without the limit they would overlap (the stack allows two runs at once)."""
+    store = service_stack.settings().media_store()
+    submit_screenplay(store, "asked-twice", SHORT_FILM, "two-lines.fountain", ProjectSettings(width=160, height=90, fps=6))
+    requests = [new_render_request("asked-twice", "studio-a", submission_keys("asked-twice")[0]) for _ in range(2)]
+    queue = service_stack.settings().queue()
+    for request in requests:
+        queue.send(request.to_body())
+    instance = service_stack.instance()
+    with dagster_daemon(service_stack.env, tmp_path) as daemon:
+        def both_finished():
+            records = instance.get_run_records(RunsFilter(tags={"dagster/partition": "asked-twice"}))
+            return records if len(records) == 2 and all(r.dagster_run.status in FINISHED for r in records) else None
+
+        records = wait_until(both_finished, 240, "both runs of the project to finish", daemon, every_s=1)
+    assert all(record.dagster_run.status == DagsterRunStatus.SUCCESS for record in records)
+    earlier, later = sorted(records, key=lambda record: record.start_time)
+    assert later.start_time >= earlier.end_time, "the second run of a project started before the first ended"
+
+
 def test_crash_between_run_request_and_delete_loses_and_duplicates_nothing(service_stack, tmp_path):
     request = _quick_request(service_stack, "crash-before-delete")
     service_stack.settings().queue().send(request.to_body())
