@@ -13,8 +13,10 @@ only the shots it had not finished: media is written before its record, so a cra
 costs one re-render, never a record pointing at a half-written file.
 
 Version numbers are allocated by listing the shot's folder: two runs rendering the same project at
-once could pick the same number. A project's renders queue one after another (the API and sensor
-run one job per request, and `filmstudio rerender` waits for its run), so this is not guarded.
+once could pick the same number. The service's run queue therefore runs one run per project at a
+time (a tag limit on dagster/partition in film_assets/service/dagster.yaml and the Helm values).
+Locally, two `filmstudio render` processes of one project started at the same moment are not
+guarded against each other.
 """
 
 from __future__ import annotations
