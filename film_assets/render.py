@@ -22,6 +22,7 @@ from film_assets.domain.fountain import Screenplay, parse_fountain
 from film_assets.domain.project_ids import slugify, validate_project_id
 from film_assets.domain.project_settings import ProjectSettings
 from film_assets.partitions import projects
+from film_assets.project_lock import project_lock
 from film_assets.shot_history import stored_shot_codes
 from film_assets.submission import load_submission, submit_screenplay
 from resources.profiles import Environment, current_environment
@@ -101,10 +102,11 @@ def render_project(script: Path, project: str | None = None, out: Path | None = 
     instance = instance_for(environment)
     store = defs.resources["media_store"]
     instance.add_dynamic_partitions(projects.name, [project])
-    submit_screenplay(store, project, text, source_name, settings)
-    progress(f"project {project}: {len(screenplay.scenes)} scenes, rendering in {environment.dagster_home}")
-    return run_render(defs, instance, project, out, progress, len(screenplay.scenes),
-                      tags={"filmstudio/source": source_name})
+    with project_lock(locks_folder(environment), project, progress):
+        submit_screenplay(store, project, text, source_name, settings)
+        progress(f"project {project}: {len(screenplay.scenes)} scenes, rendering in {environment.dagster_home}")
+        return run_render(defs, instance, project, out, progress, len(screenplay.scenes),
+                          tags={"filmstudio/source": source_name})
 
 
 def rerender_project(project: str, shots: list[str] | None = None, new_seed: bool = False, out: Path | None = None,
@@ -142,8 +144,13 @@ def rerender_project(project: str, shots: list[str] | None = None, new_seed: boo
     for name in ("renderer", "animator", "composer"):
         defs.resources[name].preflight(settings.width, settings.height)
     what = f"shots {', '.join(shots)}{' with new seeds' if new_seed else ''}" if shots else "changed shots"
-    progress(f"project {project}: re-rendering {what}")
-    return run_render(defs, instance, project, out, progress, len(screenplay.scenes), tags)
+    with project_lock(locks_folder(environment), project, progress):
+        progress(f"project {project}: re-rendering {what}")
+        return run_render(defs, instance, project, out, progress, len(screenplay.scenes), tags)
+
+
+def locks_folder(environment: Environment) -> Path:
+    return environment.home / "locks"  # FILMSTUDIO_HOME, beside the instance and the media
 
 
 def check_shot_codes(store, project: str, codes: list[str]) -> None:

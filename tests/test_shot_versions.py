@@ -4,11 +4,15 @@ Dagster instance on disk, real storyboard renders and ffmpeg encodes."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import av
 import opentimelineio as otio
 import pytest
+from dagster import DagsterInstance
 
 from film_assets.assets.shot_versions import ShotVersions
 from film_assets.domain.fountain import parse_fountain
@@ -118,6 +122,34 @@ def test_forced_rerender_makes_v002_and_keeps_v001(rendered, run_cli, film_home)
     plain = _json(run_cli("rerender", PROJECT, "--json"))
     assert (plain["shots_rendered"], plain["shots_reused"]) == (0, first["shots"])
     assert [row["version"] for row in _versions(run_cli, shot) if row["in_final_cut"]] == ["v003"]
+
+
+def test_two_rerenders_of_one_project_at_once_take_turns(rendered, film_home):
+    """Two `filmstudio rerender` processes of one project started together: the second waits for
+    the first (a lock per project), so they never pick the same version number."""
+    shot = "SQ010_SH010"
+    env = {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, "FILMSTUDIO_HOME": str(film_home)}
+    processes = [subprocess.Popen([sys.executable, "-m", "film_assets.cli", "rerender", PROJECT, "--shots", shot,
+                                   "--json"], env=env, cwd=film_home.parent, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    outputs = [process.communicate(timeout=300) for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], [err[-2000:] for _, err in outputs]
+    assert sum("waiting for it to end" in err for _, err in outputs) == 1
+    runs = [json.loads(out)["run_id"] for out, _ in outputs]
+
+    os.environ["DAGSTER_HOME"] = str(film_home / "dagster_home")
+    try:
+        with DagsterInstance.get() as instance:
+            first, second = sorted((instance.get_run_record_by_id(run) for run in runs), key=lambda r: r.start_time)
+    finally:
+        del os.environ["DAGSTER_HOME"]
+    assert second.start_time >= first.end_time
+    assert [row["version"] for row in _versions_of(film_home, shot)] == ["v001", "v002", "v003"]
+
+
+def _versions_of(film_home: Path, shot: str) -> list[dict]:
+    store = LocalMediaStore(root=str(film_home / "media"))
+    return ShotVersions(store, PROJECT).of(shot)
 
 
 BAD_REQUESTS = [

@@ -15,8 +15,8 @@ costs one re-render, never a record pointing at a half-written file.
 Version numbers are allocated by listing the shot's folder: two runs rendering the same project at
 once could pick the same number. The service's run queue therefore runs one run per project at a
 time (a tag limit on dagster/partition in film_assets/service/dagster.yaml and the Helm values).
-Locally, two `filmstudio render` processes of one project started at the same moment are not
-guarded against each other.
+Local `filmstudio render` and `rerender` processes take a lock per project
+(film_assets/project_lock.py) for the same reason.
 """
 
 from __future__ import annotations
