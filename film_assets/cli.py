@@ -47,32 +47,42 @@ def progress_printer():
     return progress
 
 
-def _render(args: argparse.Namespace) -> int:
+def run_and_report(render, as_json: bool, summary) -> int:
+    """Run render() (a render or re-render), the CLI's way: bad input exits 2 naming the problem,
+    a failed run exits 1 naming the step; the result is printed as JSON or as summary(result)."""
     from film_assets.domain.fountain import FountainError
     from film_assets.domain.project_ids import InvalidProjectId
-    from film_assets.domain.project_settings import ProjectSettings
-    from film_assets.render import RenderFailed, render_project
+    from film_assets.render import RenderFailed
 
-    progress = progress_printer()
     try:
-        settings = ProjectSettings(width=args.width, height=args.height, fps=args.fps,
-                                   loudness_lufs=_loudness(args.loudness), voices=_voices(args.voice))
-        result = render_project(Path(args.script), args.project, Path(args.out) if args.out else None,
-                                settings, progress=progress, environment_overrides=_model_overrides(args))
+        result = render()
     except (FountainError, InvalidProjectId, FileNotFoundError, ValueError) as error:
         print(f"filmstudio: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except RenderFailed as error:
         print(f"filmstudio: render failed: {error}", file=sys.stderr)
         return EXIT_RENDER_FAILED
-    if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False))
-    else:
-        print(f"{result.project}: {result.scenes} scenes, {result.shots} shots, {result.dialogue_lines} dialogue "
-              f"lines, {result.duration_s:.2f} s\n  film:      {result.final_cut}\n  subtitles: {result.subtitles}\n"
-              f"  timeline:  {result.timeline}\n  shots:     {result.shots_rendered} rendered, {result.shots_reused} "
-              f"reused\n  run:       {result.run_id} (see it with `filmstudio ui`)")
+    print(json.dumps(result.to_json(), ensure_ascii=False) if as_json else summary(result))
     return 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    from film_assets.domain.project_settings import ProjectSettings
+    from film_assets.render import render_project
+
+    progress = progress_printer()
+
+    def render():
+        settings = ProjectSettings(width=args.width, height=args.height, fps=args.fps,
+                                   loudness_lufs=_loudness(args.loudness), voices=_voices(args.voice))
+        return render_project(Path(args.script), args.project, Path(args.out) if args.out else None,
+                              settings, progress=progress, environment_overrides=_model_overrides(args))
+
+    return run_and_report(render, args.json, lambda result: (
+        f"{result.project}: {result.scenes} scenes, {result.shots} shots, {result.dialogue_lines} dialogue "
+        f"lines, {result.duration_s:.2f} s\n  film:      {result.final_cut}\n  subtitles: {result.subtitles}\n"
+        f"  timeline:  {result.timeline}\n  shots:     {result.shots_rendered} rendered, {result.shots_reused} "
+        f"reused\n  run:       {result.run_id} (see it with `filmstudio ui`)"))
 
 
 def _model_overrides(args: argparse.Namespace) -> dict:

@@ -12,31 +12,20 @@ import json
 import sys
 from pathlib import Path
 
-from film_assets.cli import EXIT_BAD_INPUT, EXIT_RENDER_FAILED, progress_printer
+from film_assets.cli import EXIT_BAD_INPUT, progress_printer, run_and_report
 
 
 def _rerender(args: argparse.Namespace) -> int:
-    from film_assets.domain.fountain import FountainError
-    from film_assets.domain.project_ids import InvalidProjectId
-    from film_assets.render import RenderFailed, rerender_project
+    from film_assets.render import rerender_project
 
     progress = progress_printer()
     shots = [code.strip() for code in args.shots.split(",") if code.strip()] if args.shots else None
-    try:
-        result = rerender_project(args.project, shots, args.new_seed, Path(args.out) if args.out else None,
-                                  progress=progress)
-    except (FountainError, InvalidProjectId, FileNotFoundError, ValueError) as error:
-        print(f"filmstudio: error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except RenderFailed as error:
-        print(f"filmstudio: render failed: {error}", file=sys.stderr)
-        return EXIT_RENDER_FAILED
-    if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False))
-    else:
-        print(f"{result.project}: {result.shots_rendered} of {result.shots} shots rendered, {result.shots_reused} "
-              f"reused\n  film:      {result.final_cut}\n  run:       {result.run_id}")
-    return 0
+    return run_and_report(
+        lambda: rerender_project(args.project, shots, args.new_seed, Path(args.out) if args.out else None,
+                                 progress=progress),
+        args.json, lambda result: (f"{result.project}: {result.shots_rendered} of {result.shots} shots rendered, "
+                                   f"{result.shots_reused} reused\n  film:      {result.final_cut}\n"
+                                   f"  run:       {result.run_id}"))
 
 
 def _versions(args: argparse.Namespace) -> int:
