@@ -44,8 +44,8 @@ CHANNEL_GAINS = (1.0, 1.0, 1.0, 1.41, 1.41)  # L, R, C, Ls, Rs
 @cache
 def _k_weighting_sos(sample_rate: int) -> np.ndarray:
     """pyloudnorm's own K-weighting stages (high shelf, then high pass) as one second-order-section
-    cascade, so scipy filters both stages in a single pass (half the time of one lfilter per stage,
-    equal to 1e-12)."""
+    cascade, so scipy filters both stages in a single pass (under half the time of one lfilter per
+    stage, and equal to it within 1e-12)."""
     import pyloudnorm
 
     sections = []
@@ -154,7 +154,7 @@ def _limiter_gain(peaks: np.ndarray, ceiling: float, sample_rate: int) -> np.nda
 def _limiter_correction(weighted: np.ndarray, envelope: np.ndarray, starts: np.ndarray, ends: np.ndarray,
                         sample_rate: int) -> np.ndarray | float:
     """What the limiter's envelope takes off each block's energy, (blocks, channels): only the
-    few samples it touches are visited, so a gain round costs next to nothing."""
+    samples it touches are visited (a tenth of a heavily limited film), not the whole signal."""
     touched = np.flatnonzero(envelope < 1.0)
     if not len(touched):
         return 0.0
@@ -171,8 +171,8 @@ def normalize_loudness(samples: np.ndarray, sample_rate: int, target_lufs: float
     Gain is linear, so the signal's oversampled peaks and its K-weighted block energies are
     computed once and every round only rescales them: each round picks a gain, derives the
     limiter's envelope and measures the loudness again (limiting lowers it) from the block energies
-    plus what the envelope takes off the few samples it touches; a secant step settles in two to
-    four rounds. A round weights the envelope after the filter, not before: it differs only within
+    plus what the envelope takes off the samples it touches; a secant step settles in two to five
+    rounds. A round weights the envelope after the filter, not before: it differs only within
     a few ms of a limited peak, and the reported loudness is measured on the result itself."""
     source = np.asarray(samples, dtype=np.float32)
     peaks = _oversampled_peaks(source)
