@@ -25,10 +25,9 @@ SEARCH_LAG_S = 0.03
 
 @dataclass
 class DeliveredFilm:
+    """The delivered film's sound, decoded (its video's timing is video_timing's)."""
     audio: np.ndarray          # float32 (n, channels) at the stream's rate
     sample_rate: int
-    video_frames: int
-    video_duration_s: float
 
     @cached_property
     def mid(self) -> np.ndarray:
@@ -40,13 +39,12 @@ class DeliveredFilm:
 
 
 def read_delivered(path: Path) -> DeliveredFilm:
-    frames, video_end = video_timing(path)
     with av.open(str(path)) as container:
         stream = container.streams.audio[0]
         chunks = [frame.to_ndarray() for frame in container.decode(stream)]
         rate = stream.codec_context.sample_rate
     planar = np.concatenate(chunks, axis=1) if chunks else np.zeros((2, 0), dtype=np.float32)
-    return DeliveredFilm(planar.T.astype(np.float32), rate, frames, video_end)
+    return DeliveredFilm(planar.T.astype(np.float32), rate)
 
 
 def video_timing(path: Path) -> tuple[int, float]:
