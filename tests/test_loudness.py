@@ -51,3 +51,46 @@ def test_normalised_mix_is_on_target_under_the_ceiling(programme, target):
     measured = pyloudnorm.Meter(SAMPLE_RATE).integrated_loudness(out.astype(np.float64))
     assert measured == pytest.approx(target, abs=0.5) and report.integrated_lufs == pytest.approx(measured, abs=1e-6)
     assert true_peak_dbtp(out) <= -2.0 + 1e-3
+
+
+def test_limiter_envelope_is_the_whole_signal_ramp_computed_near_the_peaks_only():
+    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+
+    from film_assets.domain.loudness import LIMITER_WINDOW_S, _limiter_gain
+
+    rng = np.random.default_rng(3)
+    peaks = np.abs(rng.normal(0.0, 0.1, SAMPLE_RATE * 4)).astype(np.float32)
+    peaks[rng.integers(0, len(peaks), 40)] = rng.uniform(0.6, 1.5, 40)  # sparse overs, some near each other
+    needed = np.minimum(1.0, 0.5 / np.maximum(peaks, 1e-12)).astype(np.float32)
+    window = int(LIMITER_WINDOW_S * SAMPLE_RATE)
+    whole = np.minimum(uniform_filter1d(minimum_filter1d(needed, size=2 * window + 1), size=window + 1), needed)
+    envelope = _limiter_gain(peaks, 0.5, SAMPLE_RATE)
+    assert 0 < (envelope < 1.0).mean() < 0.5  # some peaks limited, most of the signal untouched
+    np.testing.assert_allclose(envelope, whole, atol=1e-6)
+    assert np.all(peaks * envelope <= 0.5 + 1e-6)
+
+
+def test_reported_true_peak_is_the_limited_outputs(programme):
+    out, report = normalize_loudness(programme["mix"] * np.float32(3.0), SAMPLE_RATE, -9.0, -2.0)
+    assert report.limited_db < -1.0  # the limiter worked: the report's peak is not just the source's scaled
+    assert report.true_peak_dbtp == pytest.approx(true_peak_dbtp(out), abs=1e-4)
+
+
+def test_true_peak_finds_the_peak_between_samples():
+    # a quarter-rate sine sampled 45 degrees off its crests: every sample reads 0.707 of a
+    # full-scale wave, whose true peak is 0 dBTP (BS.1770 Annex 2's reason for oversampling)
+    n = np.arange(SAMPLE_RATE)
+    wave = np.sin(np.pi / 2 * n + np.pi / 4).astype(np.float32)
+    assert 20 * np.log10(np.abs(wave).max()) == pytest.approx(-3.01, abs=0.01)
+    assert true_peak_dbtp(wave) == pytest.approx(0.0, abs=0.1)
+
+
+def test_oversampled_peaks_are_the_4x_interpolation_by_scipy(programme):
+    from scipy.signal import upfirdn
+
+    from film_assets.domain.loudness import OVERSAMPLE, _interpolator, _oversampled_peaks
+
+    mix = programme["mix"][: SAMPLE_RATE * 5]
+    reference = np.max([np.abs(upfirdn(_interpolator(), channel, up=OVERSAMPLE)[: len(mix) * OVERSAMPLE])
+                        .reshape(len(mix), OVERSAMPLE).max(axis=1) for channel in mix.T], axis=0)
+    np.testing.assert_allclose(_oversampled_peaks(mix), reference, atol=1e-6)

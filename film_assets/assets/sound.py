@@ -144,7 +144,7 @@ def music_track(context: AssetExecutionContext, scenes: dict, shot_list: pd.Data
     })
 
 
-MIX_CODE_VERSION = "2"  # also part of the stored mix's key: bump when the mix changes
+MIX_CODE_VERSION = "3"  # also part of the stored mix's key: bump when the mix changes
 
 
 @asset(partitions_def=projects, group_name=GROUP, code_version=MIX_CODE_VERSION,

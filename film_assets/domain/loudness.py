@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from scipy.ndimage import minimum_filter1d, uniform_filter1d
+from scipy.ndimage import convolve1d, minimum_filter1d, uniform_filter1d
 
 # pyloudnorm and scipy.signal cost ~1 s to import (scipy.signal): they load where used, so the
 # processes that never measure audio (the API, sensor ticks, a run worker before its audio steps)
@@ -116,18 +116,19 @@ def integrated_loudness(samples: np.ndarray, sample_rate: int) -> float:
 def _oversampled_peaks(samples: np.ndarray) -> np.ndarray:
     """Per original sample, the largest absolute value among its oversampled neighbours (all
     channels)."""
-    from scipy.signal import upfirdn
-
     stereo = np.asarray(samples, dtype=np.float32).reshape(len(samples), -1)
     peaks = np.zeros(len(stereo), dtype=np.float32)
+    taps = len(_interpolator()) // OVERSAMPLE
     for channel in stereo.T:
-        # upfirdn's output is longer than OVERSAMPLE x the input (the filter's tail), so every
-        # phase below has a value for every sample; abs in place avoids a second large array
-        upsampled = upfirdn(_interpolator(), np.ascontiguousarray(channel), up=OVERSAMPLE)
-        np.abs(upsampled, out=upsampled)
-        # element-wise maxima of the OVERSAMPLE phases: far faster than a max over a length-4 axis
+        channel = np.ascontiguousarray(channel)
+        # the 4x interpolation as its polyphase form: phase p of the oversampled signal is the input
+        # through every 4th tap from p (what scipy's upfirdn computes, in half its time and without
+        # the 4x-long intermediate); origin makes each filter causal, as upfirdn's is
         for phase in range(OVERSAMPLE):
-            np.maximum(peaks, upsampled[phase:len(stereo) * OVERSAMPLE:OVERSAMPLE], out=peaks)
+            interpolated = convolve1d(channel, _interpolator()[phase::OVERSAMPLE], mode="constant", cval=0.0,
+                                      origin=-(taps // 2))
+            np.abs(interpolated, out=interpolated)
+            np.maximum(peaks, interpolated, out=peaks)
     return peaks
 
 
@@ -145,10 +146,41 @@ def _limiter_gain(peaks: np.ndarray, ceiling: float, sample_rate: int) -> np.nda
     if needed.min() >= 1.0:
         return needed
     window = max(int(LIMITER_WINDOW_S * sample_rate), 1)
+    gain = np.ones_like(needed)
     # a minimum over twice the window, then an average over one: still at or below what every
-    # peak needs, but a ramp (no clicks)
-    gain = uniform_filter1d(minimum_filter1d(needed, size=2 * window + 1), size=window + 1)
+    # peak needs, but a ramp (no clicks). Away from the peaks both filters give 1: they run only
+    # near them (a normaliser round filtered the whole film several times over)
+    reach = window + window // 2 + 2
+    for start, end in _regions(needed < 1.0, reach, reach):
+        context = slice(max(start - reach, 0), min(end + reach, len(needed)))
+        ramp = uniform_filter1d(minimum_filter1d(needed[context], size=2 * window + 1), size=window + 1)
+        gain[start:end] = ramp[start - context.start:end - context.start]
     return np.minimum(gain, needed)
+
+
+def _regions(mask: np.ndarray, before: int, after: int) -> list[tuple[int, int]]:
+    """The [start, end) stretches of the mask's true samples, each widened by before and after
+    samples, overlapping ones merged."""
+    where = np.flatnonzero(mask)
+    if not len(where):
+        return []
+    breaks = np.flatnonzero(np.diff(where) > before + after) + 1
+    firsts, lasts = where[np.r_[0, breaks]], where[np.r_[breaks - 1, len(where) - 1]]
+    return [(max(int(first) - before, 0), min(int(last) + 1 + after, len(mask))) for first, last in zip(firsts, lasts)]
+
+
+def _limited_true_peak(out: np.ndarray, peaks: np.ndarray, envelope: np.ndarray, scale: float) -> float:
+    """The true peak of out, the source x scale x envelope, given the source's oversampled peaks:
+    where the envelope is 1 over the interpolator's reach, that is the source's peak scaled; only
+    near limited samples is the output interpolated again (a tenth of a heavily limited film)."""
+    reach = len(_interpolator()) // OVERSAMPLE  # an oversampled value depends on the last 12 samples
+    loudest = 0.0
+    free = np.ones(len(out), dtype=bool)
+    for start, end in _regions(envelope < 1.0, 0, reach - 1):
+        context = max(start - reach, 0)
+        loudest = max(loudest, float(_oversampled_peaks(out[context:end])[start - context:].max()))
+        free[start:end] = False
+    return _db(max(loudest, float(peaks.max(where=free, initial=0.0)) * scale))
 
 
 def _limiter_correction(weighted: np.ndarray, envelope: np.ndarray, starts: np.ndarray, ends: np.ndarray,
@@ -198,9 +230,7 @@ def normalize_loudness(samples: np.ndarray, sample_rate: int, target_lufs: float
                                                                             sample_rate)))
     gains = envelope * np.float32(10 ** (gain_db / 20))
     out = (source * (gains[:, None] if source.ndim == 2 else gains)).astype(np.float32)
-    limited = bool(envelope.min() < 1.0)
-    # unlimited, the output is the source times one gain: its true peak is the source's, scaled
-    peak_db = true_peak_dbtp(out) if limited else _db(float(peaks.max(initial=0.0)) * 10 ** (gain_db / 20))
+    peak_db = _limited_true_peak(out, peaks, envelope, 10 ** (gain_db / 20))
     if peak_db > ceiling_dbtp:  # the envelope is applied to samples, peaks sit between them
         out = out * np.float32(10 ** ((ceiling_dbtp - peak_db) / 20))
         peak_db = ceiling_dbtp
