@@ -7,7 +7,9 @@ each audio step's time from the run's event log; then times the delivery QC on t
 file separately (it runs inside final_cut). Prints seconds per stage and per minute of film.
 Then encodes the film's mix as AAC both ways side by side, ffmpeg's constant-rate mode
 (-b:a 192k, what the mix used before) against the quality mode in AAC_ARGS: median time of 3,
-bitrate, SNR of the decoded sound against the mix, and true-peak overshoot.
+bitrate, SNR of the decoded sound against the mix, and true-peak overshoot. Last, mixes the film
+again in fresh processes with glibc's default allocator and with freed memory kept
+(film_assets/allocator.py), three of each, alternating.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ def main() -> int:
                                  lambda line: read_wav((media / track[str(line)]["key"]).read_bytes()), 12.0)
         qc = time.perf_counter() - started
         aac_modes = compare_aac_modes(media / mix["key"], home)
+        allocators = compare_allocators(project)
 
     if result.duration_s < 60:
         print(f"warning: {Path(args.script).name} is only {result.duration_s:.1f} s; the issue asks for 60 s or more")
@@ -74,7 +77,55 @@ def main() -> int:
               f"true-peak overshoot {row['overshoot_db']:+.2f} dB")
     before, after = aac_modes.values()
     print(f"  quality mode / constant rate: {after['seconds'] / before['seconds']:.2f}x the time")
+    print("The film's mix in a fresh process (median of 3):")
+    for name, seconds in allocators.items():
+        print(f"  {name:28s} {seconds:5.2f} s")
+    default, kept = allocators.values()
+    print(f"  kept / default: {kept / default:.2f}x the time")
     return 0
+
+
+# Mixes the stored lines and score as audio_mix does, timing mix_tracks only.
+MIX_PROBE = """
+import json, sys, time
+from pathlib import Path
+from film_assets.allocator import keep_freed_memory
+from film_assets.assets.sound import AAC_HEADROOM_DB
+from film_assets.domain.audio import SAMPLE_RATE, fit_length, read_wav
+from film_assets.domain.mix import PlacedLine, mix_tracks, place_dialogue
+
+project = Path(sys.argv[1]); media = project.parents[1]
+mix = json.loads((project / "audio_mix" / "audio_mix.json").read_text())
+track = json.loads((project / "dialogue_track" / "dialogue_track.json").read_text())
+score = json.loads((project / "music_track" / "music_track.json").read_text())
+total = round(mix["duration_s"] * SAMPLE_RATE)
+placed = [PlacedLine(line["line"], line["start_s"], read_wav((media / track[str(line["line"])]["key"]).read_bytes()),
+                     line["pan"]) for line in mix["lines"]]
+dialogue = place_dialogue(placed, total, SAMPLE_RATE)
+music = fit_length(read_wav((media / score["key"]).read_bytes()), total)
+import pyloudnorm, scipy.signal  # loaded before the clock starts: imports are not what is compared
+keep_freed_memory()
+started = time.perf_counter()
+mix_tracks(dialogue, music, SAMPLE_RATE, mix["target_lufs"], mix["ceiling_dbtp"] - AAC_HEADROOM_DB)
+print(time.perf_counter() - started)
+"""
+
+
+def compare_allocators(project: Path) -> dict[str, float]:
+    """Seconds of the film's mix in a fresh process: glibc's defaults against freed memory kept."""
+    import subprocess
+
+    from film_assets.allocator import DISABLE_VARIABLE
+
+    modes = {"glibc's defaults": "0", "freed memory kept": "1"}
+    times: dict[str, list[float]] = {name: [] for name in modes}
+    for _ in range(3):
+        for name, setting in modes.items():
+            env = {**os.environ, DISABLE_VARIABLE: setting, "PYTHONPATH": str(REPO)}
+            probe = subprocess.run([sys.executable, "-c", MIX_PROBE, str(project)], env=env, check=True,
+                                   capture_output=True, text=True)
+            times[name].append(float(probe.stdout))
+    return {name: sorted(seconds)[1] for name, seconds in times.items()}
 
 
 def compare_aac_modes(mix_wav: Path, folder: Path) -> dict[str, dict]:

@@ -8,6 +8,7 @@ from dataclasses import asdict
 import pandas as pd
 from dagster import AssetExecutionContext, Failure, MetadataValue, Output, asset
 
+from film_assets.allocator import keep_freed_memory
 from film_assets.assets.catalog import project_of, table, value_version
 from film_assets.assets.kept_results import KeptResult
 from film_assets.domain.audio import SAMPLE_RATE, fit_length, read_wav, wav_bytes
@@ -129,6 +130,7 @@ def music_track(context: AssetExecutionContext, scenes: dict, shot_list: pd.Data
     reused = value is not None
     if value is None:
         kept.forget()
+        keep_freed_memory()  # film-length buffers: see film_assets/allocator.py
         samples, per_scene = composer.compose(cues)
         data = wav_bytes(samples)
         value = kept.remember(inputs_key, {
@@ -191,6 +193,7 @@ def audio_mix(context: AssetExecutionContext, scenes: dict, shot_list: pd.DataFr
 def _mix(keys: dict, placements, total: int, dialogue_track: dict, music_track: dict, settings: ProjectSettings,
          media_store: MediaStore) -> dict:
     """Mix, store the WAV, encode it as the delivery AAC; the mix's value."""
+    keep_freed_memory()  # film-length buffers: see film_assets/allocator.py
     placed = [PlacedLine(line, start, read_wav(media_store.get_bytes(dialogue_track[str(line)]["key"])), pan)
               for line, start, pan in placements]
     dialogue = place_dialogue(placed, total, SAMPLE_RATE)

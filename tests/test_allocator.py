@@ -1,0 +1,40 @@
+"""Render steps keep freed memory for reuse: a second film-length buffer is not faulted in again."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from film_assets.allocator import DISABLE_VARIABLE
+
+REPO = Path(__file__).resolve().parents[1]
+# Allocates an 80 MB buffer (over glibc's largest mmap threshold), frees it, allocates another and
+# prints the page faults that second one took. In a process of its own: the setting is process-wide.
+PROBE = """
+import resource, numpy as np
+from film_assets.allocator import keep_freed_memory
+took = keep_freed_memory()
+block = np.ones(10_000_000); del block
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+block = np.ones(10_000_000)
+print(took, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+def _second_buffer_faults(**env: str) -> tuple[bool, int]:
+    result = subprocess.run([sys.executable, "-c", PROBE], cwd=REPO, capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO), **env})
+    took, faults = result.stdout.split()
+    return took == "True", int(faults)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc is what this tunes")
+def test_a_freed_film_length_buffer_is_reused_not_faulted_in_again():
+    kept, kept_faults = _second_buffer_faults()
+    default, default_faults = _second_buffer_faults(**{DISABLE_VARIABLE: "0"})
+    assert kept and not default
+    assert kept_faults < 50 < default_faults  # the same memory again, against fresh pages from the kernel
