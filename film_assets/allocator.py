@@ -3,11 +3,11 @@
 glibc's malloc gives every block over its mmap threshold (at most 32 MB, adjusted as it goes) back
 to the kernel when freed, and the next such block is faulted in again page by page. A film's sound
 is made of such blocks (90 s of stereo float32 is 35 MB; the mix and the QC make dozens of them),
-and on the 2-core VMs measured here the page faults cost more than the arithmetic: mixing
-night_shift took 2.2 s cold and 1.3-1.5 s warm with glibc's defaults, 1.1 s and 0.8 s with freed
-memory kept (bench/audio_bench.py measures both side by side). The cost is that the process keeps
-its peak memory mapped until it ends, which suits a render step and is why only the steps that
-handle film-length sound ask for it.
+and on the 2-core VMs measured here the page faults weigh as much as the arithmetic. In whole
+renders of a one-line change (4 pairs, alternating), audio_mix took 3.0 s instead of 3.5 s and
+final_cut 1.2 s instead of 1.6 s with freed memory kept; bench/audio_bench.py times the mix both
+ways side by side. The cost is that the process keeps its peak memory mapped until it ends, which
+suits a render step and is why only the steps that handle film-length sound ask for it.
 """
 
 from __future__ import annotations

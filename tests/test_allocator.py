@@ -27,7 +27,8 @@ print(took, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 
 def _second_buffer_faults(**env: str) -> tuple[bool, int]:
     result = subprocess.run([sys.executable, "-c", PROBE], cwd=REPO, capture_output=True, text=True, check=True,
-                            env={**os.environ, "PYTHONPATH": str(REPO), **env})
+                            env={**os.environ, "PYTHONPATH": str(REPO), **env,
+                                 "NUMPY_MADVISE_HUGEPAGE": "0"})  # count 4 KiB pages, whatever the kernel's THP
     took, faults = result.stdout.split()
     return took == "True", int(faults)
 
@@ -37,4 +38,5 @@ def test_a_freed_film_length_buffer_is_reused_not_faulted_in_again():
     kept, kept_faults = _second_buffer_faults()
     default, default_faults = _second_buffer_faults(**{DISABLE_VARIABLE: "0"})
     assert kept and not default
-    assert kept_faults < 50 < default_faults  # the same memory again, against fresh pages from the kernel
+    # the same memory again, against ~20,000 fresh 4 KiB pages from the kernel
+    assert kept_faults < 100 and default_faults > 10 * max(kept_faults, 100)
