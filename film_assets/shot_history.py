@@ -4,7 +4,6 @@ needed."""
 
 from __future__ import annotations
 
-import io
 import json
 
 from film_assets.assets.shot_versions import ShotVersions
@@ -17,12 +16,12 @@ KEYFRAME_FIELDS = ("prompt", "seed", "renderer", "renderer_version", "model", "r
 
 def stored_shot_codes(store: MediaStore, project: str) -> list[str] | None:
     """The codes of the project's latest shot list, or None before it has one."""
-    import pandas as pd
+    from resources.io_manager import read_parquet_bytes  # pandas and dagster load only when asked
 
     key = media_key(project, "shot_list", "shot_list.parquet")
     if not store.exists(key):
         return None
-    return [str(code) for code in pd.read_parquet(io.BytesIO(store.get_bytes(key)), columns=["code"])["code"]]
+    return [str(code) for code in read_parquet_bytes(store.get_bytes(key), columns=["code"])["code"]]
 
 
 def versions_in_cut(store: MediaStore, project: str) -> dict[str, str]:
