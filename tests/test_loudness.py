@@ -37,7 +37,15 @@ def programme() -> dict[str, np.ndarray]:
 def test_our_meter_reads_what_pyloudnorm_reads(programme, name):
     samples = programme[name]
     reference = pyloudnorm.Meter(SAMPLE_RATE).integrated_loudness(np.asarray(samples, dtype=np.float64))
-    assert integrated_loudness(samples, SAMPLE_RATE) == pytest.approx(reference, abs=1e-6)
+    assert integrated_loudness(samples, SAMPLE_RATE) == pytest.approx(reference, abs=1e-9)
+
+
+@pytest.mark.parametrize("rate", [44100, 11025])  # 100 ms in whole samples, and not: both block paths
+@pytest.mark.parametrize("seconds", [0.45, 3.37])  # the last block runs past the end of the signal
+def test_our_meter_reads_what_pyloudnorm_reads_at_other_rates(programme, rate, seconds):
+    samples = programme["mix"][: int(seconds * rate)]
+    reference = pyloudnorm.Meter(rate).integrated_loudness(np.asarray(samples, dtype=np.float64))
+    assert integrated_loudness(samples, rate) == pytest.approx(reference, abs=1e-9)
 
 
 def test_silence_and_a_too_short_signal_have_no_loudness():
