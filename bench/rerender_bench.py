@@ -116,7 +116,7 @@ def report(size: str, where: str, trials: list[dict], fresh: tuple[dict, float])
         target = "  (target <= 25%)" if kind == "change" else ""
         print(f"  {labels[kind]:32s} {seconds:6.2f} s [{min(times):.2f}-{max(times):.2f}]  "
               f"{result['shots_rendered']:2d} rendered{ratio}{target}")
-        print(f"    steps (s): " + ", ".join(f"{step} {secs:.2f}" for step, secs in steps.items())
+        print("    steps (s): " + ", ".join(f"{step} {secs:.2f}" for step, secs in steps.items())
               + f"; outside the steps {seconds - sum(steps.values()):.2f}")
     change_s = median_run(trials, "change")[1]
     print(f"  one-line change, from scratch    {fresh[1]:6.2f} s  ({fresh[0]['shots_rendered']} rendered; before "

@@ -186,3 +186,31 @@ def test_a_clip_only_change_makes_a_version_that_reuses_its_keyframe(tmp_path):
     assert (v002["version"], v002["reason"], v002["keyframe"]["key"]) == ("v002", "changed", made["keyframe"]["key"])
     assert [r["version"] for r in ShotVersions(store, "film").of("SQ010_SH010")] == ["v001", "v002"]
     assert store.get_bytes(later.record("SQ010_SH010", "v001")["clip"]["key"]) == b"clip a"  # kept
+
+
+def test_a_keyframes_catalog_thumbnail_is_kept_beside_it_and_read_back(tmp_path):
+    """Re-renders show the reused shots' thumbnails from the kept JPEG, not from the keyframe."""
+    import io
+
+    from PIL import Image
+
+    from film_assets.assets.catalog import THUMBNAIL_SIZE
+    from film_assets.assets.picture import keyframe_thumbnail
+
+    store = LocalMediaStore(root=str(tmp_path))
+    image = Image.new("RGB", (1280, 720), (200, 40, 10))
+    png = io.BytesIO()
+    image.save(png, format="PNG")
+    made = ShotVersions(store, "film").add_keyframe("SQ010_SH010", png.getvalue(), {"shot_key": "k"}, "new")
+    keyframe = made["keyframe"]
+
+    first = keyframe_thumbnail(store, keyframe, image)
+    with Image.open(io.BytesIO(first)) as thumb:
+        assert (thumb.format, thumb.size) == ("JPEG", THUMBNAIL_SIZE)
+        assert abs(thumb.getpixel((5, 5))[0] - 200) < 8
+    store.put_bytes(keyframe["key"], b"not an image")  # proves the kept thumbnail is what is read
+    assert keyframe_thumbnail(store, keyframe) == first
+
+    store.put_bytes(keyframe["key"], png.getvalue())
+    store.delete(keyframe["key"].rsplit("/", 1)[0] + "/keyframe_thumb.jpg")  # a version kept before thumbnails
+    assert keyframe_thumbnail(store, keyframe) == first

@@ -24,18 +24,21 @@ def project_of(context) -> str:
         raise Failure(description=str(error)) from error
 
 
-def thumbnails_markdown(images: list[tuple[str, Image.Image]], more: int = 0) -> MetadataValue:
-    """Dagster has no image metadata type: inline data-URI JPEGs in markdown show as thumbnails
-    (the first MAX_THUMBNAILS; `more` counts images left out before the call)."""
-    cells = []
-    for code, image in images[:MAX_THUMBNAILS]:
-        thumb = image.copy()
-        thumb.thumbnail(THUMBNAIL_SIZE)
-        buffer = io.BytesIO()
-        thumb.convert("RGB").save(buffer, format="JPEG", quality=60, optimize=True)
-        data = base64.b64encode(buffer.getvalue()).decode()
-        cells.append(f"![{code}](data:image/jpeg;base64,{data}) `{code}`")
-    left_out = more + max(len(images) - MAX_THUMBNAILS, 0)
+def thumbnail_jpeg(image: Image.Image) -> bytes:
+    """A catalog thumbnail of an image: THUMBNAIL_SIZE at most, as a small JPEG."""
+    thumb = image.copy()
+    thumb.thumbnail(THUMBNAIL_SIZE)
+    buffer = io.BytesIO()
+    thumb.convert("RGB").save(buffer, format="JPEG", quality=60, optimize=True)
+    return buffer.getvalue()
+
+
+def thumbnails_markdown(thumbnails: list[tuple[str, bytes]], more: int = 0) -> MetadataValue:
+    """Dagster has no image metadata type: inline data-URI JPEGs (thumbnail_jpeg's) in markdown show
+    as thumbnails (the first MAX_THUMBNAILS; `more` counts images left out before the call)."""
+    cells = [f"![{code}](data:image/jpeg;base64,{base64.b64encode(jpeg).decode()}) `{code}`"
+             for code, jpeg in thumbnails[:MAX_THUMBNAILS]]
+    left_out = more + max(len(thumbnails) - MAX_THUMBNAILS, 0)
     tail = f"\n\n…and {left_out} more" if left_out else ""
     return MetadataValue.md("\n".join(cells) + tail)
 

@@ -10,14 +10,16 @@ from PIL import Image
 from dagster import AssetExecutionContext, Config, MetadataValue, Output, asset
 from pydantic import Field
 
-from film_assets.assets.catalog import MAX_THUMBNAILS, project_of, table, thumbnails_markdown, value_version
+from film_assets.assets.catalog import (
+    MAX_THUMBNAILS, project_of, table, thumbnail_jpeg, thumbnails_markdown, value_version,
+)
 from film_assets.assets.run_request import forced_shots
 from film_assets.assets.shot_versions import ShotVersions
 from film_assets.domain.shots import shots_from_frame
 from film_assets.domain.video import VideoSettings
 from film_assets.partitions import projects
 from film_assets.placement import op_tags, pool
-from resources.media_store import MediaStore
+from resources.media_store import MediaNotFound, MediaStore
 from resources.animator import Animator
 from resources.renderer import Renderer
 
@@ -57,6 +59,7 @@ def keyframes(context: AssetExecutionContext, shot_list: pd.DataFrame, media_sto
     if reused:
         context.log.info(f"keyframes: {len(reused)} of {len(shots)} shots already rendered from the same inputs; "
                          f"rendering {len(to_render)}")
+    shown = [shot.code for shot in shots][:MAX_THUMBNAILS]  # only these become thumbnails
     rendered_entries, thumbs, progress = {}, {}, _Progress(context, "keyframes", len(to_render))
     started = time.perf_counter()
     for done, rendered in enumerate(renderer.render(to_render, width, height, project), start=1):
@@ -69,12 +72,12 @@ def keyframes(context: AssetExecutionContext, shot_list: pd.DataFrame, media_sto
                  **(rendered.measurements or {})}
         record = versions.add_keyframe(rendered.code, data, entry, versions.reason(rendered.code, rendered.code in forced))
         rendered_entries[rendered.code] = record["keyframe"]
-        thumbs[rendered.code] = rendered.image
+        if rendered.code in shown:
+            thumbs[rendered.code] = keyframe_thumbnail(media_store, record["keyframe"], rendered.image)
         progress(done, rendered.code)
     manifest = {shot.code: rendered_entries.get(shot.code) or reused[shot.code]["keyframe"] for shot in shots}
-    shown = list(manifest)[:MAX_THUMBNAILS]  # only these become thumbnails: read no other stored image
     for code in (code for code in shown if code in reused):
-        thumbs[code] = Image.open(io.BytesIO(media_store.get_bytes(manifest[code]["key"])))
+        thumbs[code] = keyframe_thumbnail(media_store, manifest[code])
     rows = [{"code": code, "version": entry["version"], "render_key": entry["render_key"], "seed": entry["seed"],
              "prompt": entry["prompt"][:120], "status": "reused" if code in reused else "rendered"}
             for code, entry in manifest.items()]
@@ -89,6 +92,24 @@ def keyframes(context: AssetExecutionContext, shot_list: pd.DataFrame, media_sto
         # per-shot lineage in the event log itself, so the API answers from the instance alone
         "shot_lineage": MetadataValue.json({code: _lineage(entry, source_lines.get(code)) for code, entry in manifest.items()}),
     })
+
+
+THUMBNAIL_FILE = "keyframe_thumb.jpg"
+
+
+def keyframe_thumbnail(media_store: MediaStore, keyframe: dict, image: Image.Image | None = None) -> bytes:
+    """The keyframe's catalog thumbnail, kept beside it in its version folder: a re-render reads
+    a few KB instead of decoding every shown keyframe again (a keyframe never changes once stored).
+    Made from `image` when given, else from the stored keyframe when no thumbnail is kept yet."""
+    key = keyframe["key"].rsplit("/", 1)[0] + "/" + THUMBNAIL_FILE
+    if image is None:
+        try:
+            return media_store.get_bytes(key)
+        except MediaNotFound:
+            image = Image.open(io.BytesIO(media_store.get_bytes(keyframe["key"])))
+    jpeg = thumbnail_jpeg(image)
+    media_store.put_bytes(key, jpeg)
+    return jpeg
 
 
 LINEAGE_FIELDS = ("prompt", "negative_prompt", "seed", "renderer", "renderer_version", "model", "revision",

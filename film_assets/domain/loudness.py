@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from scipy.ndimage import convolve1d, minimum_filter1d, uniform_filter1d
 
-# pyloudnorm and scipy.signal cost ~1 s to import (scipy.signal): they load where used, so the
-# processes that never measure audio (the API, sensor ticks, a run worker before its audio steps)
-# start that much faster.
+# pyloudnorm, scipy.signal and scipy.ndimage cost ~0.7 s to import (scipy.signal pulls in
+# scipy.stats): they load where used, so the processes that never measure audio (the API, sensor
+# ticks, a run worker before its audio steps, a re-render that changes no sound) start that much
+# faster.
 
 OVERSAMPLE = 4
 # The interpolation filter of BS.1770-4 Annex 2's size: 48 taps, 12 per phase of the 4x
@@ -136,6 +136,8 @@ def integrated_loudness(samples: np.ndarray, sample_rate: int) -> float:
 def _oversampled_peaks(samples: np.ndarray) -> np.ndarray:
     """Per original sample, the largest absolute value among its oversampled neighbours (all
     channels)."""
+    from scipy.ndimage import convolve1d
+
     stereo = np.asarray(samples, dtype=np.float32).reshape(len(samples), -1)
     peaks = np.zeros(len(stereo), dtype=np.float32)
     taps = len(_interpolator()) // OVERSAMPLE
@@ -162,6 +164,8 @@ def _limiter_gain(peaks: np.ndarray, ceiling: float, sample_rate: int) -> np.nda
     Hand-written because pyloudnorm only measures and scales, and ffmpeg's loudnorm switches the
     whole programme to dynamic mode when the peak constraint bites; this touches only the few
     peaks above the ceiling."""
+    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+
     needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12)).astype(np.float32)
     if needed.min() >= 1.0:
         return needed

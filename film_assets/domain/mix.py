@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
 from film_assets.domain.loudness import LoudnessReport, integrated_loudness, normalize_loudness
 
@@ -52,6 +51,8 @@ def place_dialogue(lines: list[PlacedLine], total_samples: int, sample_rate: int
 
 def speech_activity(dialogue: np.ndarray, sample_rate: int) -> np.ndarray:
     """Per sample, 1.0 where someone speaks (with pre-roll and hold), else 0.0."""
+    from scipy.ndimage import maximum_filter1d, uniform_filter1d  # loaded where used: see loudness.py
+
     # the louder channel per sample; np.maximum over the columns is ~8x faster than max(axis=1)
     mono = np.abs(dialogue[:, 0] if dialogue.ndim == 2 else dialogue)
     for channel in (dialogue.T[1:] if dialogue.ndim == 2 else ()):
@@ -74,6 +75,8 @@ def speech_activity(dialogue: np.ndarray, sample_rate: int) -> np.ndarray:
 
 def duck_gain(dialogue: np.ndarray, sample_rate: int, depth_db: float = DUCK_DB) -> np.ndarray:
     """The music's gain curve: depth_db under speech, ramping smoothly in and out."""
+    from scipy.ndimage import uniform_filter1d
+
     active = speech_activity(dialogue, sample_rate)
     ramp = max(int(DUCK_RAMP_S * sample_rate), 1)
     smoothed = uniform_filter1d(active, size=ramp)
