@@ -3,6 +3,7 @@ final cut that joins the shots without re-encoding them."""
 
 from __future__ import annotations
 
+import subprocess
 from fractions import Fraction
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from PIL import Image, ImageDraw
 from film_assets.domain.motion import CAMERA_MOVES
 from film_assets.domain.audio import wav_bytes
 from film_assets.domain.delivery_qc import audio_stream_sha256
-from film_assets.domain.video import EncodeError, VideoSettings, assemble_cut, encode_aac, encode_shot_clip
+from film_assets.domain.video import (
+    AAC_ARGS, AacEncoding, EncodeError, VideoSettings, assemble_cut, encode_shot_clip, ffmpeg_exe,
+)
 from tests.media_probe import probe
 
 SMALL = VideoSettings(width=320, height=180, fps=Fraction(12))
@@ -86,17 +89,20 @@ def test_final_cut_joins_shots_without_reencoding(keyframe, tmp_path):
         "a shot's frames must be bit-identical in the cut: copied, not re-encoded"
 
 
-def _tone(path: Path, hz: float, seconds: float) -> Path:
+def _tone(hz: float, seconds: float) -> np.ndarray:
     t = np.arange(int(seconds * 48000)) / 48000
-    path.write_bytes(wav_bytes(np.stack([np.sin(2 * np.pi * hz * t)] * 2, axis=1).astype(np.float32) * 0.3))
-    return path
+    return np.stack([np.sin(2 * np.pi * hz * t)] * 2, axis=1).astype(np.float32) * 0.3
+
+
+def _encode_aac(samples: np.ndarray, output: Path) -> Path:
+    AacEncoding(samples, 48000, output).wait()
+    return output
 
 
 def test_an_aac_sound_is_copied_into_the_cut_sample_for_sample(keyframe, tmp_path):
     clip = tmp_path / "clip.mp4"
     encode_shot_clip(keyframe, "push_in", 24, clip, SMALL)
-    sound = tmp_path / "mix.m4a"
-    encode_aac(_tone(tmp_path / "mix.wav", 440, 2.0), sound)
+    sound = _encode_aac(_tone(440, 2.0), tmp_path / "mix.m4a")
     cut = tmp_path / "cut.mp4"
     assemble_cut([clip], cut, duration_s=2.0, fps=Fraction(12), audio=sound)
 
@@ -107,9 +113,30 @@ def test_an_aac_sound_is_copied_into_the_cut_sample_for_sample(keyframe, tmp_pat
     # the same samples, priming skipped the same way: the copy neither shifts nor re-encodes
     assert np.array_equal(decoded(cut), decoded(sound))
     assert audio_stream_sha256(cut) == audio_stream_sha256(sound)
-    other = tmp_path / "other.m4a"
-    encode_aac(_tone(tmp_path / "other.wav", 660, 2.0), other)
+    other = _encode_aac(_tone(660, 2.0), tmp_path / "other.m4a")
     assert audio_stream_sha256(other) != audio_stream_sha256(sound)
+
+
+def test_aac_fed_from_memory_is_the_encode_of_the_stored_wav_byte_for_byte(tmp_path):
+    """The mix encodes its samples from memory while it stores the WAV: the M4A must be what
+    ffmpeg makes of that WAV file, so nothing about the delivered sound depends on the route."""
+    samples = _tone(440, 3.0) * np.linspace(0.2, 1.0, 3 * 48000, dtype=np.float32)[:, None]
+    wav = tmp_path / "mix.wav"
+    wav.write_bytes(wav_bytes(samples))
+    from_file = tmp_path / "from_file.m4a"
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-i", str(wav), "-vn", *AAC_ARGS,
+                    "-f", "ipod", str(from_file)], check=True)
+    from_memory = _encode_aac(samples, tmp_path / "from_memory.m4a")
+    assert from_memory.read_bytes() == from_file.read_bytes()
+    with av.open(str(from_memory)) as container:
+        stream = container.streams.audio[0]
+        assert (stream.codec_context.name, stream.codec_context.sample_rate, stream.codec_context.channels) == (
+            "aac", 48000, 2)
+
+
+def test_a_failed_aac_encode_says_why(tmp_path):
+    with pytest.raises(EncodeError, match="ffmpeg exited"):
+        _encode_aac(_tone(440, 1.0), tmp_path / "no such folder" / "mix.m4a")
 
 
 def test_frame_size_must_suit_h264():

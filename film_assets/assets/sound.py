@@ -19,7 +19,7 @@ from film_assets.domain.mix import PlacedLine, mix_tracks, pans_for, place_dialo
 from film_assets.domain.music import SceneCue
 from film_assets.domain.project_settings import ProjectSettings
 from film_assets.domain.shots import shot_seed, shots_from_frame
-from film_assets.domain.video import AAC_ARGS, encode_aac
+from film_assets.domain.video import AAC_ARGS, AacEncoding
 from film_assets.partitions import projects
 from film_assets.placement import op_tags, pool
 from resources.composer import Composer
@@ -200,10 +200,13 @@ def _mix(keys: dict, placements, total: int, dialogue_track: dict, music_track: 
     music = fit_length(read_wav(media_store.get_bytes(music_track["key"])), total)
     mixed, report = mix_tracks(dialogue, music, SAMPLE_RATE, settings.loudness_lufs,
                                settings.true_peak_dbtp - AAC_HEADROOM_DB)
-    data = wav_bytes(mixed)
-    media_store.put_bytes(keys["mix.wav"], data)
-    with media_store.reading(keys["mix.wav"]) as source, media_store.writing(keys["mix.m4a"]) as output:
-        encode_aac(source, output)
+    with media_store.writing(keys["mix.m4a"]) as output:
+        encoding = AacEncoding(mixed, SAMPLE_RATE, output)  # on the other core, while the WAV is stored
+        try:
+            data = wav_bytes(mixed)
+            media_store.put_bytes(keys["mix.wav"], data)
+        finally:
+            encoding.wait()
         aac_sha256 = hashlib.sha256(output.read_bytes()).hexdigest()
     lines = [{"line": p.line, "start_s": round(p.start_s, 4), "duration_s": round(len(p.samples) / SAMPLE_RATE, 4),
               "pan": round(float(p.pan), 3)} for p in placed]

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import imageio_ffmpeg
+import numpy as np
 
 from film_assets.domain.frame_rate import frame_rate
 from film_assets.domain.motion import camera_move_filter
@@ -105,10 +107,48 @@ def is_aac(path: Path) -> bool:
     return Path(path).suffix.lower() in (".m4a", ".aac")
 
 
-def encode_aac(source: Path, output: Path) -> None:
-    """The delivery sound: a WAV as AAC 48 kHz stereo in an M4A, which the final cut then copies
-    (its priming is recorded in the M4A's edit list, so a copy stays sample-aligned)."""
-    _run(["-i", str(source), "-vn", *AAC_ARGS, "-f", "ipod", str(output)])
+class AacEncoding:
+    """The delivery sound encoded by ffmpeg beside the caller: float32 samples (n, channels) at
+    sample_rate, fed from memory, as AAC 48 kHz stereo in an M4A, which the final cut then copies
+    (its priming is recorded in the M4A's edit list, so a copy stays sample-aligned).
+
+    Started, it works on its own core while the caller goes on (the mix stores its WAV meanwhile);
+    wait() returns when the M4A is complete and raises EncodeError if ffmpeg failed. Fed from
+    memory rather than from the stored WAV, the encode never waits for that WAV, nor reads it back
+    from S3, and its bytes are the same (tests/test_video.py compares the two)."""
+
+    def __init__(self, samples: np.ndarray, sample_rate: int, output: Path):
+        frames = np.ascontiguousarray(samples, dtype=np.float32)
+        channels = 1 if frames.ndim == 1 else frames.shape[1]
+        self._log = tempfile.TemporaryFile()  # a file, not a pipe: nobody has to drain it meanwhile
+        self._process = subprocess.Popen(
+            [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
+             "-f", "f32le", "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0",
+             "-vn", *AAC_ARGS, "-f", "ipod", str(output)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log)
+        self._feeder = threading.Thread(target=self._feed, args=(memoryview(frames).cast("B"),), daemon=True)
+        self._feeder.start()
+
+    def _feed(self, data: memoryview) -> None:
+        try:
+            self._process.stdin.write(data)
+        except BrokenPipeError:
+            pass  # ffmpeg stopped reading: it failed, and wait() reports its log
+        finally:
+            try:
+                self._process.stdin.close()
+            except BrokenPipeError:
+                pass
+
+    def wait(self) -> None:
+        self._feeder.join()
+        code = self._process.wait()
+        self._log.seek(0)
+        log = self._log.read().decode(errors="replace")
+        self._log.close()
+        if code != 0:
+            tail = "\n".join(log.strip().splitlines()[-8:])
+            raise EncodeError(f"ffmpeg exited with {code}: {tail}")
 
 
 def assemble_cut(segments: list[Path], output: Path, duration_s: float, fps: Fraction,
