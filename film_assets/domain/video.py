@@ -65,10 +65,12 @@ def _run(args: list[str]) -> None:
     result = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     if result.returncode != 0:
-        stderr = result.stderr.decode(errors="replace")
-        code = result.returncode
-        tail = "\n".join(stderr.strip().splitlines()[-8:])
-        raise EncodeError(f"ffmpeg exited with {code}: {tail}")
+        raise _failure(result.returncode, result.stderr)
+
+
+def _failure(code: int, log: bytes) -> EncodeError:
+    tail = "\n".join(log.decode(errors="replace").strip().splitlines()[-8:])
+    return EncodeError(f"ffmpeg exited with {code}: {tail}")
 
 
 def encode_shot_clip(keyframe: Path, move: str, frame_count: int, output: Path, settings: VideoSettings,
@@ -144,11 +146,10 @@ class AacEncoding:
         self._feeder.join()
         code = self._process.wait()
         self._log.seek(0)
-        log = self._log.read().decode(errors="replace")
+        log = self._log.read()
         self._log.close()
         if code != 0:
-            tail = "\n".join(log.strip().splitlines()[-8:])
-            raise EncodeError(f"ffmpeg exited with {code}: {tail}")
+            raise _failure(code, log)
 
 
 def assemble_cut(segments: list[Path], output: Path, duration_s: float, fps: Fraction,
