@@ -5,7 +5,7 @@ The API queues render requests (SQS, film_assets.contract.RenderRequest) and rea
 state from Dagster's instance; it never runs assets itself. Modules:
 
 - app: the factory (`python -m uvicorn api.app:create_app --factory`, or `python -m api`)
-- settings: the environment, read once; services: the shared clients (engine, queue, store, Dagster)
+- settings: the environment, read once; clients: the shared clients (engine, queue, store, Dagster)
 - tables: the API's own Postgres tables; keys: hashed API keys (`create_api_key`); auth: X-API-Key
 - uploads, submissions: reading and accepting submissions and re-render orders
 - projects_db: projects and jobs per tenant, cursor pagination; status, dagster_state,

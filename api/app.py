@@ -14,11 +14,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
+from api.clients import ApiClients
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.models import SubmitScreenplay
 from api.routes import backfills, health, projects, renders, shots
-from api.services import Services
 from api.settings import ApiSettings
 
 DESCRIPTION = """Submit Fountain screenplays, follow their renders and download the films.
@@ -33,24 +33,30 @@ log = logging.getLogger("api")
 
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
     settings = settings or ApiSettings.from_environment()
-    app_services = Services.from_settings(settings)
+    clients = ApiClients.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
-        await run_in_threadpool(app_services.start)
+        await run_in_threadpool(clients.start)
         log.info("filmstudio API ready (upload limit %d bytes)", settings.max_upload_bytes)
         try:
             yield
         finally:
-            await run_in_threadpool(app_services.stop)
+            await run_in_threadpool(clients.stop)
 
-    app = FastAPI(title="filmstudio API", version="1", description=DESCRIPTION, lifespan=lifespan,
-                  openapi_tags=[
-                      {"name": "projects", "description": "Submit screenplays; read status and lineage."},
-                      {"name": "renders", "description": "Re-render projects; download final cuts."},
-                      {"name": "backfills", "description": "Re-render many projects at once (a Dagster backfill)."},
-                      {"name": "health", "description": "Service liveness."}])
-    app.state.services = app_services
+    app = FastAPI(
+        title="filmstudio API",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "projects", "description": "Submit screenplays; read status and lineage."},
+            {"name": "renders", "description": "Re-render projects; download final cuts."},
+            {"name": "backfills", "description": "Re-render many projects at once (a Dagster backfill)."},
+            {"name": "health", "description": "Service liveness."},
+        ],
+    )
+    app.state.clients = clients
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
     for module in (projects, renders, shots, backfills, health):
@@ -62,10 +68,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 def _openapi(app: FastAPI) -> dict:
     """FastAPI's schema plus the request bodies POST /projects reads by hand (JSON or multipart)."""
     if app.openapi_schema is None:
-        schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                             routes=app.routes, tags=app.openapi_tags)
-        _, extra = models_json_schema([(SubmitScreenplay, "validation")],
-                                      ref_template="#/components/schemas/{model}")
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes, tags=app.openapi_tags
+        )
+        _, extra = models_json_schema([(SubmitScreenplay, "validation")], ref_template="#/components/schemas/{model}")
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.update(extra.get("$defs", {}))
         # our 422s are {"detail": "..."} like every other error (api/errors.py), not FastAPI's list

@@ -10,20 +10,15 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from dagster import AssetKey, AssetRecordsFilter, DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import AssetKey, AssetRecordsFilter, DagsterEventType, DagsterInstance, RunsFilter
 
 from api.settings import ApiSettings
-from film_assets.contract import ASSET_NAMES, JOB_ID_TAG
-from film_assets.service.instance import service_instance
+from film_assets.asset_names import ASSET_NAMES
+from film_assets.contract import JOB_ID_TAG
+from film_assets.runs.service_instance import service_instance
 from resources.media_store import MediaStore
 
 PARTITION_TAG = "dagster/partition"
-
-RUN_STATES = {
-    DagsterRunStatus.QUEUED: "queued", DagsterRunStatus.NOT_STARTED: "queued", DagsterRunStatus.MANAGED: "queued",
-    DagsterRunStatus.STARTING: "running", DagsterRunStatus.STARTED: "running", DagsterRunStatus.CANCELING: "running",
-    DagsterRunStatus.SUCCESS: "succeeded", DagsterRunStatus.FAILURE: "failed", DagsterRunStatus.CANCELED: "canceled",
-}
 
 
 @dataclass(frozen=True)
@@ -56,8 +51,9 @@ class DagsterState:
                 if self._instance is None:
                     instance = service_instance(self._settings.dagster_home, self._settings.service.postgres_url)
                     # what dagster-webserver does: pooled connections and a statement timeout
-                    instance.optimize_for_webserver(statement_timeout=self._settings.statement_timeout_ms,
-                                                    pool_recycle=1800, max_overflow=20)
+                    instance.optimize_for_webserver(
+                        statement_timeout=self._settings.statement_timeout_ms, pool_recycle=1800, max_overflow=20
+                    )
                     self._instance = instance
         return self._instance
 
@@ -81,11 +77,14 @@ class DagsterState:
         latest = {}
         for name in ASSET_NAMES:
             records = self.instance.fetch_materializations(
-                AssetRecordsFilter(asset_key=AssetKey(name), asset_partitions=[project_id]), limit=1,
-                ascending=False).records
+                AssetRecordsFilter(asset_key=AssetKey(name), asset_partitions=[project_id]), limit=1, ascending=False
+            ).records
             materialization = records[0].asset_materialization if records else None
-            latest[name] = None if materialization is None else Materialization(
-                name, records[0].run_id, records[0].timestamp, dict(materialization.metadata))
+            latest[name] = (
+                None
+                if materialization is None
+                else Materialization(name, records[0].run_id, records[0].timestamp, dict(materialization.metadata))
+            )
         return latest
 
     def check_evaluations(self, run_id: str) -> list[CheckEvaluation]:
@@ -93,16 +92,23 @@ class DagsterState:
         evaluations = []
         for entry in self.instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
             data = entry.dagster_event.asset_check_evaluation_data
-            evaluations.append(CheckEvaluation(
-                name=data.check_name, asset=data.asset_key.to_user_string(), passed=bool(data.passed),
-                severity=data.severity.value if data.severity is not None else "ERROR", metadata=dict(data.metadata)))
+            evaluations.append(
+                CheckEvaluation(
+                    name=data.check_name,
+                    asset=data.asset_key.to_user_string(),
+                    passed=bool(data.passed),
+                    severity=data.severity.value if data.severity is not None else "ERROR",
+                    metadata=dict(data.metadata),
+                )
+            )
         return evaluations
 
     def shot_codes(self, project_id: str, store: MediaStore) -> list[str] | None:
         """The project's shot codes from its latest shot list (its catalog table, else the stored
         parquet), or None if it has none yet."""
         records = self.instance.fetch_materializations(
-            AssetRecordsFilter(asset_key=AssetKey("shot_list"), asset_partitions=[project_id]), limit=1).records
+            AssetRecordsFilter(asset_key=AssetKey("shot_list"), asset_partitions=[project_id]), limit=1
+        ).records
         if not records:
             return None
         table = records[0].asset_materialization.metadata.get("shot_table")
@@ -110,6 +116,6 @@ class DagsterState:
             codes = [record.data.get("code") for record in table.records]
             if codes and all(isinstance(code, str) for code in codes):
                 return codes
-        from film_assets.shot_history import stored_shot_codes
+        from film_assets.storage.shot_history import stored_shot_codes
 
         return stored_shot_codes(store, project_id)

@@ -31,8 +31,12 @@ def describe_validation(errors) -> str:
         location = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
         message = error.get("msg", "is not valid")
         shown = error.get("input")
-        if isinstance(shown, (str, int, float)) and not isinstance(shown, bool) and len(str(shown)) <= 40 \
-                and error.get("type") not in ("missing",):
+        if (
+            isinstance(shown, (str, int, float))
+            and not isinstance(shown, bool)
+            and len(str(shown)) <= 40
+            and error.get("type") not in ("missing",)
+        ):
             message += f" (got {shown!r})"
         parts.append(f"{location}: {message}")
     more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
@@ -70,8 +74,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ClientError)
     async def aws_down(request: Request, error: Exception):
         log.warning("S3/SQS unavailable during %s %s: %s", request.method, request.url.path, error)
-        return _json(503, "the media store or the render queue is unavailable; try again shortly",
-                     {"Retry-After": "5"})
+        return _json(503, "the media store or the render queue is unavailable; try again shortly", {"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception):

@@ -28,8 +28,10 @@ def validate_tenant(tenant: str) -> str:
     """The tenant unchanged if it is a slug of at most 64 characters, else ValueError."""
     if not isinstance(tenant, str) or len(tenant) > TENANT_MAX_LENGTH or not TENANT_PATTERN.fullmatch(tenant):
         shown = tenant if isinstance(tenant, str) else type(tenant).__name__
-        raise ValueError(f"tenant {shown!r} is not a slug: use 1-{TENANT_MAX_LENGTH} lower-case letters, digits, "
-                         "'-' or '_', starting with a letter or digit, e.g. 'studio-a'")
+        raise ValueError(
+            f"tenant {shown!r} is not a slug: use 1-{TENANT_MAX_LENGTH} lower-case letters, digits, "
+            "'-' or '_', starting with a letter or digit, e.g. 'studio-a'"
+        )
     return tenant
 
 
@@ -44,8 +46,9 @@ def new_key() -> str:
 def store_new_key(engine: Engine, tenant: str) -> str:
     key = new_key()
     with engine.begin() as connection:
-        connection.execute(insert(api_keys).values(key_sha256=hash_key(key), tenant=validate_tenant(tenant),
-                                                   key_prefix=key[:10]))
+        connection.execute(
+            insert(api_keys).values(key_sha256=hash_key(key), tenant=validate_tenant(tenant), key_prefix=key[:10])
+        )
     return key
 
 

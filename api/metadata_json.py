@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from dagster import MarkdownMetadataValue, MetadataValue, TableMetadataValue, TimestampMetadataValue
@@ -21,12 +21,14 @@ def metadata_to_json(metadata: Mapping[str, Any]) -> dict[str, Any]:
 
 def value_to_json(value: Any) -> Any:
     if isinstance(value, TableMetadataValue):
-        return {"columns": [{"name": column.name, "type": column.type} for column in value.schema.columns],
-                "records": [plain_json(record.data) for record in value.records]}
+        return {
+            "columns": [{"name": column.name, "type": column.type} for column in value.schema.columns],
+            "records": [plain_json(record.data) for record in value.records],
+        }
     if isinstance(value, MarkdownMetadataValue) and len(value.md_str or "") > MAX_MARKDOWN_CHARS:
         return f"(markdown, {len(value.md_str)} characters: shown in the Dagster UI)"
     if isinstance(value, TimestampMetadataValue):
-        return datetime.fromtimestamp(value.value, tz=timezone.utc).isoformat()
+        return datetime.fromtimestamp(value.value, tz=UTC).isoformat()
     if isinstance(value, MetadataValue):
         return plain_json(value.value)
     return plain_json(value)

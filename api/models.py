@@ -7,11 +7,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from film_assets.contract import ASSET_NAMES, PRIORITY_MAX, PRIORITY_MIN
+from film_assets.asset_names import ASSET_NAMES
+from film_assets.contract import PRIORITY_MAX, PRIORITY_MIN
+from film_assets.run_states import RUN_STATES
 
-State = Literal["queued", "rejected", "running", "succeeded", "failed", "canceled"]
-Priority = Field(default=0, ge=PRIORITY_MIN, le=PRIORITY_MAX,
-                 description="Dagster run priority: higher is dequeued first.")
+State = Literal[(*RUN_STATES, "rejected")]  # a job the sensor refused never gets a run  # type: ignore[valid-type]
+Priority = Field(
+    default=0, ge=PRIORITY_MIN, le=PRIORITY_MAX, description="Dagster run priority: higher is dequeued first."
+)
 
 
 class Error(BaseModel):
@@ -33,13 +36,23 @@ class DeliverySettings(BaseModel):
 class SubmitScreenplay(BaseModel):
     """A screenplay as JSON (the alternative is a multipart upload in the field `file`)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "screenplay": "Title: Night Shift\n\nINT. DINER - NIGHT\n\nRain on the windows.\n\nWREN\nWe close at two.\n",
-        "priority": 0, "settings": {"width": 640, "height": 360}}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "screenplay": "Title: Night Shift\n\nINT. DINER - NIGHT\n\nRain on the windows.\n\nWREN\nWe close at two.\n",
+                    "priority": 0,
+                    "settings": {"width": 640, "height": 360},
+                }
+            ]
+        },
+    )
 
     screenplay: str = Field(min_length=1, description="The Fountain text.")
-    title: str | None = Field(default=None, max_length=200,
-                              description="The project's title (default: the title page's, else 'untitled').")
+    title: str | None = Field(
+        default=None, max_length=200, description="The project's title (default: the title page's, else 'untitled')."
+    )
     priority: int = Priority
     settings: DeliverySettings | None = None
 
@@ -64,16 +77,23 @@ class RenderOrder(BaseModel):
     inputs changed are rendered; listed shots are rendered again as new versions (with new seeds
     if asked) and the final cut is rebuilt."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"shots": ["SQ010_SH020"], "new_seed": True, "priority": 10}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"shots": ["SQ010_SH020"], "new_seed": True, "priority": 10}]}
+    )
 
-    shots: list[str] | None = Field(default=None, min_length=1, max_length=1000,
-                                    description="Shot codes such as SQ010_SH020 to render again as new versions "
-                                                "(default: only shots whose inputs changed).")
-    new_seed: bool = Field(default=False, description="Give the listed shots new seeds (kept for later renders). "
-                                                       "Needs `shots`.")
+    shots: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1000,
+        description="Shot codes such as SQ010_SH020 to render again as new versions "
+        "(default: only shots whose inputs changed).",
+    )
+    new_seed: bool = Field(
+        default=False, description="Give the listed shots new seeds (kept for later renders). Needs `shots`."
+    )
     assets: list[Literal[ASSET_NAMES]] | None = Field(  # type: ignore[valid-type]
-        default=None, min_length=1, description="Assets to materialize (default: the whole graph).")
+        default=None, min_length=1, description="Assets to materialize (default: the whole graph)."
+    )
     priority: int = Priority
 
 
@@ -144,8 +164,9 @@ class JobInfo(BaseModel):
     run_id: str | None = Field(default=None, description="Its Dagster run, once the sensor has started it.")
     run_status: str | None = None
     state: State
-    rejected_reason: str | None = Field(default=None, description="Why the request never became a run, if the "
-                                                                  "queue's consumer refused it.")
+    rejected_reason: str | None = Field(
+        default=None, description="Why the request never became a run, if the queue's consumer refused it."
+    )
 
 
 class ProjectStatus(BaseModel):
@@ -153,8 +174,10 @@ class ProjectStatus(BaseModel):
     title: str
     source_name: str
     created_at: datetime
-    state: State = Field(description="'queued' until the latest request has a run, then that run's state; "
-                                     "'rejected' if the latest request was refused (see its job's rejected_reason).")
+    state: State = Field(
+        description="'queued' until the latest request has a run, then that run's state; "
+        "'rejected' if the latest request was refused (see its job's rejected_reason)."
+    )
     latest_run: RunInfo | None
     assets: list[AssetState]
     checks: list[CheckResult] = Field(description="Delivery QC of the latest final cut.")
@@ -186,8 +209,9 @@ class ShotVersion(BaseModel):
     created_at: str
     run_id: str
     in_final_cut: bool = Field(description="The project's latest final cut uses this version.")
-    keyframe_version: str = Field(description="The version whose keyframe this one uses (itself, unless only "
-                                              "the clip changed).")
+    keyframe_version: str = Field(
+        description="The version whose keyframe this one uses (itself, unless only the clip changed)."
+    )
     prompt: str | None = None
     seed: int | None = None
     renderer: str | None = None

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from api.tables import jobs, projects
 from film_assets.contract import RenderRequest
-from film_assets.domain.project_ids import validate_project_id
+from film_assets.domain.projects.ids import validate_project_id
 
 JOBS_SHOWN = 50
 
@@ -51,8 +51,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
             raise ValueError
         return when, validate_project_id(project_id)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError):
-        raise BadCursor(f"cursor {cursor[:40]!r} is not one this API issued: pass next_cursor from the "
-                        "previous page unchanged") from None
+        raise BadCursor(
+            f"cursor {cursor[:40]!r} is not one this API issued: pass next_cursor from the previous page unchanged"
+        ) from None
 
 
 def insert_project(connection: Connection, row: ProjectRow) -> bool:
@@ -66,9 +67,17 @@ def insert_project(connection: Connection, row: ProjectRow) -> bool:
 
 
 def insert_job(connection: Connection, request: RenderRequest) -> None:
-    connection.execute(insert(jobs).values(
-        job_id=request.job_id, project_id=request.project_id, action=request.action, assets=request.assets,
-        shots=request.shots, priority=request.priority, submitted_at=request.submitted_at))
+    connection.execute(
+        insert(jobs).values(
+            job_id=request.job_id,
+            project_id=request.project_id,
+            action=request.action,
+            assets=request.assets,
+            shots=request.shots,
+            priority=request.priority,
+            submitted_at=request.submitted_at,
+        )
+    )
 
 
 def list_projects(engine: Engine, tenant: str, limit: int, cursor: str | None) -> tuple[list[ProjectRow], str | None]:
@@ -77,8 +86,12 @@ def list_projects(engine: Engine, tenant: str, limit: int, cursor: str | None) -
     if cursor:
         created_at, project_id = decode_cursor(cursor)
         # written as the index's own order, so Postgres walks the index from the cursor on
-        query = query.where(or_(projects.c.created_at < created_at,
-                                and_(projects.c.created_at == created_at, projects.c.project_id < project_id)))
+        query = query.where(
+            or_(
+                projects.c.created_at < created_at,
+                and_(projects.c.created_at == created_at, projects.c.project_id < project_id),
+            )
+        )
     query = query.order_by(projects.c.created_at.desc(), projects.c.project_id.desc()).limit(limit + 1)
     with engine.connect() as connection:
         rows = [ProjectRow(**row._mapping) for row in connection.execute(query)]
@@ -90,14 +103,15 @@ def list_projects(engine: Engine, tenant: str, limit: int, cursor: str | None) -
 def get_project(engine: Engine, tenant: str, project_id: str) -> ProjectRow | None:
     """The tenant's project, or None: another tenant's project is as absent as a missing one."""
     with engine.connect() as connection:
-        row = connection.execute(select(projects).where(projects.c.project_id == project_id,
-                                                        projects.c.tenant == tenant)).first()
+        row = connection.execute(
+            select(projects).where(projects.c.project_id == project_id, projects.c.tenant == tenant)
+        ).first()
     return ProjectRow(**row._mapping) if row else None
 
 
 def project_jobs(engine: Engine, project_id: str, limit: int = JOBS_SHOWN) -> list[dict]:
     with engine.connect() as connection:
-        rows = connection.execute(select(jobs).where(jobs.c.project_id == project_id)
-                                  .order_by(jobs.c.submitted_at.desc()).limit(limit))
+        rows = connection.execute(
+            select(jobs).where(jobs.c.project_id == project_id).order_by(jobs.c.submitted_at.desc()).limit(limit)
+        )
         return [dict(row._mapping) for row in rows]
-

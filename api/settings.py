@@ -28,14 +28,18 @@ class ApiSettings:
     statement_timeout_ms: int = 5000
 
     @classmethod
-    def from_environment(cls) -> "ApiSettings":
+    def from_environment(cls) -> ApiSettings:
         environment = current_environment()
         service = environment.service if environment.uses_services else ServiceSettings.from_environment()
         missing = service.missing()
         if missing:
             raise RuntimeError(f"the API needs {', '.join(missing)} set (see resources/profiles.py SERVICE_ENV)")
-        return cls(service=service, environment=environment, dagster_home=environment.dagster_home,
-                   max_upload_bytes=_max_upload_bytes())
+        return cls(
+            service=service,
+            environment=environment,
+            dagster_home=environment.dagster_home,
+            max_upload_bytes=_max_upload_bytes(),
+        )
 
 
 def _max_upload_bytes() -> int:

@@ -8,21 +8,24 @@ project's history.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from api.dagster_state import RUN_STATES, DagsterState, Materialization
+from api.dagster_state import DagsterState, Materialization
 from api.metadata_json import metadata_to_json, plain_json
 from api.models import AssetState, CheckResult, JobInfo, ProjectStatus, RunInfo, ShotLineage
 from api.projects_db import ProjectRow
-from film_assets.contract import ACTION_TAG, ASSET_NAMES, JOB_ID_TAG
-from film_assets.submission import load_rejection
+from film_assets.asset_names import ASSET_NAMES
+from film_assets.contract import ACTION_TAG, JOB_ID_TAG
+from film_assets.run_states import QUEUED, run_state
+from film_assets.storage.submission import load_rejection
 from resources.media_store import MediaStore
 
 LINEAGE_TEXT = ("render_key", "image_key", "prompt", "renderer", "renderer_version", "model")
 
 
-def project_status(project: ProjectRow, job_rows: list[dict], dagster: DagsterState,
-                   media_store: MediaStore) -> ProjectStatus:
+def project_status(
+    project: ProjectRow, job_rows: list[dict], dagster: DagsterState, media_store: MediaStore
+) -> ProjectStatus:
     latest = dagster.project_runs(project.project_id, limit=1)
     latest_run = run_info(latest[0]) if latest else None
     run_by_job = {}
@@ -37,43 +40,71 @@ def project_status(project: ProjectRow, job_rows: list[dict], dagster: DagsterSt
             jobs[0] = jobs[0].model_copy(update={"state": "rejected", "rejected_reason": reason})
         state = jobs[0].state
     else:
-        state = latest_run.state if latest_run else "queued"
+        state = latest_run.state if latest_run else QUEUED
 
     materialized = dagster.latest_materializations(project.project_id)
     cut = materialized.get("final_cut")
-    checks = [CheckResult(name=c.name, asset=c.asset, passed=c.passed, severity=c.severity,
-                          metadata=metadata_to_json(c.metadata))
-              for c in (dagster.check_evaluations(cut.run_id) if cut else [])]
+    checks = [
+        CheckResult(
+            name=c.name, asset=c.asset, passed=c.passed, severity=c.severity, metadata=metadata_to_json(c.metadata)
+        )
+        for c in (dagster.check_evaluations(cut.run_id) if cut else [])
+    ]
     return ProjectStatus(
-        project_id=project.project_id, title=project.title, source_name=project.source_name,
-        created_at=project.created_at, state=state, latest_run=latest_run,
+        project_id=project.project_id,
+        title=project.title,
+        source_name=project.source_name,
+        created_at=project.created_at,
+        state=state,
+        latest_run=latest_run,
         assets=[asset_state(name, materialized.get(name)) for name in ASSET_NAMES],
-        checks=checks, shots=shot_lineage(materialized.get("keyframes")), jobs=jobs,
-        final_cut_url=f"/projects/{project.project_id}/final-cut" if cut else None)
+        checks=checks,
+        shots=shot_lineage(materialized.get("keyframes")),
+        jobs=jobs,
+        final_cut_url=f"/projects/{project.project_id}/final-cut" if cut else None,
+    )
 
 
 def run_info(record) -> RunInfo:
     run = record.dagster_run
-    return RunInfo(run_id=run.run_id, status=run.status.value, state=RUN_STATES.get(run.status, "running"),
-                   job_id=run.tags.get(JOB_ID_TAG), action=run.tags.get(ACTION_TAG),
-                   created_at=record.create_timestamp, started_at=_when(record.start_time),
-                   ended_at=_when(record.end_time))
+    return RunInfo(
+        run_id=run.run_id,
+        status=run.status.value,
+        state=run_state(run.status),
+        job_id=run.tags.get(JOB_ID_TAG),
+        action=run.tags.get(ACTION_TAG),
+        created_at=record.create_timestamp,
+        started_at=_when(record.start_time),
+        ended_at=_when(record.end_time),
+    )
 
 
 def job_info(row: dict, run_record) -> JobInfo:
     run = run_record.dagster_run if run_record else None
-    return JobInfo(job_id=row["job_id"], action=row["action"], assets=row["assets"], shots=row["shots"],
-                   priority=row["priority"], submitted_at=row["submitted_at"],
-                   run_id=run.run_id if run else None, run_status=run.status.value if run else None,
-                   state=RUN_STATES.get(run.status, "running") if run else "queued")
+    return JobInfo(
+        job_id=row["job_id"],
+        action=row["action"],
+        assets=row["assets"],
+        shots=row["shots"],
+        priority=row["priority"],
+        submitted_at=row["submitted_at"],
+        run_id=run.run_id if run else None,
+        run_status=run.status.value if run else None,
+        state=run_state(run.status) if run else QUEUED,
+    )
 
 
 def asset_state(name: str, materialization: Materialization | None) -> AssetState:
     if materialization is None:
         return AssetState(name=name, materialized=False)
     metadata = {key: value for key, value in materialization.metadata.items() if key != "shot_lineage"}
-    return AssetState(name=name, materialized=True, run_id=materialization.run_id,
-                      materialized_at=_when(materialization.timestamp), metadata=metadata_to_json(metadata))
+    return AssetState(
+        name=name,
+        materialized=True,
+        run_id=materialization.run_id,
+        materialized_at=_when(materialization.timestamp),
+        metadata=metadata_to_json(metadata),
+    )
 
 
 def shot_lineage(keyframes: Materialization | None) -> list[ShotLineage]:
@@ -99,4 +130,4 @@ def _int_or_none(value) -> int | None:
 
 
 def _when(timestamp: float | None) -> datetime | None:
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc) if timestamp else None
+    return datetime.fromtimestamp(timestamp, tz=UTC) if timestamp else None

@@ -9,20 +9,20 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
+from api.clients import ApiClients
 from api.errors import ApiError
 from api.models import Accepted, RenderOrder
 from api.projects_db import ProjectRow, insert_job, insert_project
-from api.services import Services
 from api.uploads import DEFAULT_SOURCE_NAME, Upload, clean_text
 from film_assets.contract import RenderRequest, new_render_request
-from film_assets.domain.fountain import FountainError, Screenplay, parse_fountain
-from film_assets.domain.fountain_text import strip_emphasis
-from film_assets.domain.project_ids import slugify
-from film_assets.domain.project_settings import ProjectSettings
-from film_assets.submission import submission_keys, submit_screenplay
+from film_assets.domain.projects.ids import slugify
+from film_assets.domain.projects.settings import ProjectSettings
+from film_assets.domain.screenplay.fountain import FountainError, Screenplay, parse_fountain
+from film_assets.domain.screenplay.fountain_text import strip_emphasis
+from film_assets.storage.submission import submission_keys, submit_screenplay
 
 log = logging.getLogger("api")
 
@@ -57,7 +57,7 @@ def check_upload(upload: Upload) -> Checked:
 def new_project_id(title: str) -> str:
     """Slug of the title plus a random suffix: unique across tenants (partition keys are global)
     and not guessable from the title alone."""
-    base = slugify(title)[:63 - 1 - 2 * SUFFIX_BYTES].strip("-_") or "untitled"
+    base = slugify(title)[: 63 - 1 - 2 * SUFFIX_BYTES].strip("-_") or "untitled"
     return f"{base}-{secrets.token_hex(SUFFIX_BYTES)}"
 
 
@@ -66,56 +66,75 @@ def project_title(upload: Upload, screenplay: Screenplay) -> str:
     file's name, else 'untitled'."""
     page_title = screenplay.title_page.get("title")
     file_stem = PurePosixPath(upload.source_name).stem if upload.source_name != DEFAULT_SOURCE_NAME else None
-    return (upload.title or clean_text(strip_emphasis(page_title) if page_title else None, 200, "title")
-            or clean_text(file_stem, 200, "title") or "untitled")
+    return (
+        upload.title
+        or clean_text(strip_emphasis(page_title) if page_title else None, 200, "title")
+        or clean_text(file_stem, 200, "title")
+        or "untitled"
+    )
 
 
-def accept_screenplay(app: Services, tenant: str, upload: Upload) -> Accepted:
+def accept_screenplay(app: ApiClients, tenant: str, upload: Upload) -> Accepted:
     checked = check_upload(upload)
     title = project_title(upload, checked.screenplay)
     with app.engine.begin() as connection:
         for _ in range(ID_ATTEMPTS):
-            project = ProjectRow(project_id=new_project_id(title), tenant=tenant, title=title,
-                                 source_name=upload.source_name, created_at=datetime.now(timezone.utc))
+            project = ProjectRow(
+                project_id=new_project_id(title),
+                tenant=tenant,
+                title=title,
+                source_name=upload.source_name,
+                created_at=datetime.now(UTC),
+            )
             if insert_project(connection, project):
                 break
         else:
             raise ApiError(503, "could not allocate a unique project id; try again")
-        request = new_render_request(project.project_id, tenant, submission_keys(project.project_id)[0],
-                                     priority=upload.priority)
+        request = new_render_request(
+            project.project_id, tenant, submission_keys(project.project_id)[0], priority=upload.priority
+        )
         insert_job(connection, request)
         submit_screenplay(app.store, project.project_id, checked.text, upload.source_name, checked.settings)
         _enqueue(app, request)
     return _accepted(request)
 
 
-def order_rerender(app: Services, tenant: str, project_id: str, order: RenderOrder) -> Accepted:
+def order_rerender(app: ApiClients, tenant: str, project_id: str, order: RenderOrder) -> Accepted:
     shots = list(dict.fromkeys(order.shots)) if order.shots else None
     if order.new_seed and not shots:
         raise ApiError(422, "new_seed needs shots: list the shots that get new seeds")
     if shots:
         known = app.dagster.shot_codes(project_id, app.store)
         if known is None:
-            raise ApiError(409, f"project {project_id} has no shot list yet: re-render it whole, or list shots "
-                                "once its shot_list is materialized")
+            raise ApiError(
+                409,
+                f"project {project_id} has no shot list yet: re-render it whole, or list shots "
+                "once its shot_list is materialized",
+            )
         unknown = [code for code in shots if code not in set(known)]
         if unknown:
             shown = ", ".join(code[:40] for code in unknown[:MAX_SHOWN]) + (" ..." if len(unknown) > MAX_SHOWN else "")
             extent = f"its {len(known)} shots run {known[0]} .. {known[-1]}" if known else "it has no shots"
             raise ApiError(422, f"unknown shot codes for project {project_id}: {shown} ({extent})")
-    request = new_render_request(project_id, tenant, submission_keys(project_id)[0], action="rerender",
-                                 assets=list(order.assets) if order.assets else None, shots=shots,
-                                 priority=order.priority, new_seed=order.new_seed)
+    request = new_render_request(
+        project_id,
+        tenant,
+        submission_keys(project_id)[0],
+        action="rerender",
+        assets=list(order.assets) if order.assets else None,
+        shots=shots,
+        priority=order.priority,
+        new_seed=order.new_seed,
+    )
     with app.engine.begin() as connection:
         insert_job(connection, request)
         _enqueue(app, request)
     return _accepted(request)
 
 
-def _enqueue(app: Services, request: RenderRequest) -> None:
+def _enqueue(app: ApiClients, request: RenderRequest) -> None:
     app.queue.send(request.to_body(), {"tenant": request.tenant, "action": request.action})
 
 
 def _accepted(request: RenderRequest) -> Accepted:
-    return Accepted(project_id=request.project_id, job_id=request.job_id,
-                    status_url=f"/projects/{request.project_id}")
+    return Accepted(project_id=request.project_id, job_id=request.job_id, status_url=f"/projects/{request.project_id}")

@@ -6,16 +6,16 @@ which tenant owns which project, and every request it queued (jobs).
 
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, create_engine,
-                        text)
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, create_engine, text
 from sqlalchemy.engine import Engine
 
-from film_assets.service.instance import psycopg2_url
+from film_assets.runs.service_instance import psycopg2_url
 
 metadata = MetaData()
 
 api_keys = Table(
-    "filmstudio_api_keys", metadata,
+    "filmstudio_api_keys",
+    metadata,
     # SHA-256 hex of the key: the lookup is one primary-key probe per request
     Column("key_sha256", String(64), primary_key=True),
     Column("tenant", String(64), nullable=False, index=True),
@@ -25,7 +25,8 @@ api_keys = Table(
 )
 
 projects = Table(
-    "filmstudio_projects", metadata,
+    "filmstudio_projects",
+    metadata,
     Column("project_id", String(63), primary_key=True),  # the global Dagster partition key
     Column("tenant", String(64), nullable=False),
     Column("title", String(200), nullable=False),
@@ -34,14 +35,18 @@ projects = Table(
 )
 # GET /projects is one range scan of this index:
 # WHERE tenant = ? AND (created_at, project_id) < (?, ?) ORDER BY created_at DESC, project_id DESC LIMIT n
-Index("ix_filmstudio_projects_tenant_created", projects.c.tenant, projects.c.created_at.desc(),
-      projects.c.project_id.desc())
+Index(
+    "ix_filmstudio_projects_tenant_created",
+    projects.c.tenant,
+    projects.c.created_at.desc(),
+    projects.c.project_id.desc(),
+)
 
 jobs = Table(
-    "filmstudio_jobs", metadata,
+    "filmstudio_jobs",
+    metadata,
     Column("job_id", String(36), primary_key=True),  # the SQS message's job_id, the run's run_key
-    Column("project_id", String(63), ForeignKey("filmstudio_projects.project_id", ondelete="CASCADE"),
-           nullable=False),
+    Column("project_id", String(63), ForeignKey("filmstudio_projects.project_id", ondelete="CASCADE"), nullable=False),
     Column("action", String(16), nullable=False),
     Column("assets", JSON, nullable=True),
     Column("shots", JSON, nullable=True),
@@ -53,8 +58,14 @@ Index("ix_filmstudio_jobs_project_submitted", jobs.c.project_id, jobs.c.submitte
 
 def api_engine(postgres_url: str, pool_size: int = 5) -> Engine:
     """A pooled engine on the psycopg2 driver (a bare postgresql:// would pick psycopg 3)."""
-    return create_engine(psycopg2_url(postgres_url), pool_size=pool_size, max_overflow=10, pool_pre_ping=True,
-                         pool_recycle=1800, connect_args={"connect_timeout": 5})
+    return create_engine(
+        psycopg2_url(postgres_url),
+        pool_size=pool_size,
+        max_overflow=10,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={"connect_timeout": 5},
+    )
 
 
 def create_tables(engine: Engine) -> None:

@@ -47,14 +47,17 @@ async def read_upload(request: Request, max_bytes: int) -> Upload:
         return await _from_json(request)
     if media_type == MULTIPART_TYPE:
         return await _from_multipart(request, max_bytes)
-    raise ApiError(415, f"content type {media_type or '(none)'!r} is not accepted: send application/json "
-                        "{\"screenplay\": ...} or multipart/form-data with the file in the field 'file'")
+    raise ApiError(
+        415,
+        f"content type {media_type or '(none)'!r} is not accepted: send application/json "
+        "{\"screenplay\": ...} or multipart/form-data with the file in the field 'file'",
+    )
 
 
 async def _from_json(request: Request) -> Upload:
     body = await request.body()
     if not body.strip():
-        raise ApiError(422, "the JSON body is empty: send {\"screenplay\": \"<Fountain text>\"}")
+        raise ApiError(422, 'the JSON body is empty: send {"screenplay": "<Fountain text>"}')
     try:
         submission = SubmitScreenplay.model_validate_json(body)
     except ValidationError as error:
@@ -63,8 +66,13 @@ async def _from_json(request: Request) -> Upload:
         data = submission.screenplay.encode("utf-8")
     except UnicodeEncodeError as error:
         raise ApiError(422, f"screenplay: not Unicode text (unpaired surrogate at character {error.start})") from None
-    return Upload(data=data, source_name=DEFAULT_SOURCE_NAME, title=clean_text(submission.title, 200, "title"),
-                  priority=submission.priority, settings=submission.settings or DeliverySettings())
+    return Upload(
+        data=data,
+        source_name=DEFAULT_SOURCE_NAME,
+        title=clean_text(submission.title, 200, "title"),
+        priority=submission.priority,
+        settings=submission.settings or DeliverySettings(),
+    )
 
 
 async def _from_multipart(request: Request, max_bytes: int) -> Upload:
@@ -72,8 +80,11 @@ async def _from_multipart(request: Request, max_bytes: int) -> Upload:
     try:
         unknown = sorted(set(form.keys()) - {"file", "title", "priority", "settings"})
         if unknown:
-            raise ApiError(422, f"unknown multipart fields {', '.join(repr(name[:40]) for name in unknown[:5])}: "
-                                "send 'file' and optionally 'title', 'priority', 'settings'")
+            raise ApiError(
+                422,
+                f"unknown multipart fields {', '.join(repr(name[:40]) for name in unknown[:5])}: "
+                "send 'file' and optionally 'title', 'priority', 'settings'",
+            )
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise ApiError(422, "file: the Fountain file is required as a file in the multipart field 'file'")
@@ -84,15 +95,19 @@ async def _from_multipart(request: Request, max_bytes: int) -> Upload:
             try:
                 fields["settings"] = json.loads(fields["settings"])
             except ValueError:
-                raise ApiError(422, "settings: not a JSON object (e.g. {\"width\": 640, \"height\": 360})") from None
+                raise ApiError(422, 'settings: not a JSON object (e.g. {"width": 640, "height": 360})') from None
         try:
             parsed = _FormFields.model_validate(fields)
         except ValidationError as error:
             raise RequestValidationError(_located(error, "body")) from None
         data = await upload.read()
-        return Upload(data=data, source_name=_source_name(upload.filename),
-                      title=clean_text(parsed.title, 200, "title"),
-                      priority=parsed.priority, settings=parsed.settings or DeliverySettings())
+        return Upload(
+            data=data,
+            source_name=_source_name(upload.filename),
+            title=clean_text(parsed.title, 200, "title"),
+            priority=parsed.priority,
+            settings=parsed.settings or DeliverySettings(),
+        )
     finally:
         await form.close()
 

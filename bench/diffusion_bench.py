@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/diffusion_bench.py [--images 12 --steps 4 --size 64 --device cpu]
 
-Builds the tiny random Stable Diffusion pipeline from tests/tiny_diffusion.py in a temp folder
+Builds the tiny random Stable Diffusion pipeline from gpu_ops/tiny/text_to_image.py in a temp folder
 (offline, a few MB), loads it through gpu_ops like a render does, warms up, then renders N images
 with batch_size=1, 4 and N. Prints the device and dtype, images/second for each batch size and
 the batched/sequential speed ratio. The tiny model measures our batching overhead and per-call
@@ -20,7 +20,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never download: the model is built locally
 
 import numpy as np  # noqa: E402
@@ -46,20 +45,19 @@ def main() -> None:
     parser.add_argument("--precision", default="auto")
     args = parser.parse_args()
 
+    from diffusers.utils import logging as diffusers_logging
+    from transformers.utils import logging as transformers_logging
+
     from gpu_ops.device import pick_device, pick_dtype
     from gpu_ops.pipelines import load_text_to_image
     from gpu_ops.text_to_image import generate_images
-    from tiny_diffusion import build_tiny_text_to_image
-
-    from diffusers.utils import logging as diffusers_logging
-    from transformers.utils import logging as transformers_logging
+    from gpu_ops.tiny.text_to_image import build_tiny_text_to_image
 
     diffusers_logging.disable_progress_bar()  # loading bars would clutter the table
     transformers_logging.disable_progress_bar()
     device = pick_device(args.device)
     dtype = pick_dtype(device, args.precision)
-    print(f"device: {device}  dtype: {str(dtype).removeprefix('torch.')}  "
-          f"torch threads: {torch.get_num_threads()}")
+    print(f"device: {device}  dtype: {str(dtype).removeprefix('torch.')}  torch threads: {torch.get_num_threads()}")
 
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
@@ -71,9 +69,18 @@ def main() -> None:
         seeds = list(range(1000, 1000 + args.images))
 
         def render(batch_size: int, count: int = args.images):
-            return generate_images(pipe, prompts[:count], seeds[:count], negative_prompt="blurry",
-                                   steps=args.steps, guidance=7.5, width=args.size,
-                                   height=args.size, batch_size=batch_size, device=device)
+            return generate_images(
+                pipe,
+                prompts[:count],
+                seeds[:count],
+                negative_prompt="blurry",
+                steps=args.steps,
+                guidance=7.5,
+                width=args.size,
+                height=args.size,
+                batch_size=batch_size,
+                device=device,
+            )
 
         # Warm-up: first calls pay for kernel selection, allocator growth and lazy imports.
         render(1, count=1)
@@ -88,8 +95,11 @@ def main() -> None:
     for size, (seconds, _) in results.items():
         print(f"{size:>10}  {seconds:8.3f}  {args.images / seconds:9.2f}  {base_seconds / seconds:9.2f}x")
     reference = results[1][1]
-    worst = max(int(np.abs(np.asarray(a, dtype=np.int16) - np.asarray(b, dtype=np.int16)).max())
-                for _, images in results.values() for a, b in zip(images, reference))
+    worst = max(
+        int(np.abs(np.asarray(a, dtype=np.int16) - np.asarray(b, dtype=np.int16)).max())
+        for _, images in results.values()
+        for a, b in zip(images, reference)
+    )
     print(f"largest pixel difference between batch sizes: {worst} (same seeds, same images)")
 
 

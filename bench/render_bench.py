@@ -44,10 +44,11 @@ def write_raw_frames(home: Path, project: str, raw: Path) -> int:
     """The film's frames before encoding, through the very filter graph shot_clips uses."""
     import pandas as pd
 
-    from film_assets.domain.motion import camera_move_filter
-    from film_assets.domain.shots import shots_from_frame
-    from film_assets.domain.storyboard import picture_band
-    from film_assets.domain.video import VideoSettings, ffmpeg_exe
+    from film_assets.bindings.ffmpeg import ffmpeg_exe
+    from film_assets.domain.shots.table import shots_from_frame
+    from film_assets.domain.storyboard.panel import picture_band
+    from film_assets.domain.video.encoding import VideoSettings
+    from film_assets.domain.video.motion import camera_move_filter
 
     media = home / "media" / "projects" / project
     shots = shots_from_frame(pd.read_parquet(media / "shot_list" / "shot_list.parquet"))
@@ -55,23 +56,63 @@ def write_raw_frames(home: Path, project: str, raw: Path) -> int:
         for shot in shots:
             settings = VideoSettings(shot.width, shot.height, shot.fps)
             top, bottom = picture_band(shot.width, shot.height)
-            graph = camera_move_filter(shot.camera_move, shot.duration_frames, shot.width, shot.height,
-                                       settings.fps_arg, top, bottom)
-            subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i",
-                            str(media / "shots" / shot.code / "v001" / "keyframe.png"), "-filter_complex", graph, "-map", "[v]",
-                            "-frames:v", str(shot.duration_frames), "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"],
-                           stdout=sink, check=True)
+            graph = camera_move_filter(
+                shot.camera_move, shot.duration_frames, shot.width, shot.height, settings.fps_arg, top, bottom
+            )
+            subprocess.run(
+                [
+                    ffmpeg_exe(),
+                    "-hide_banner",
+                    "-loglevel",
+                    "error",
+                    "-i",
+                    str(media / "shots" / shot.code / "v001" / "keyframe.png"),
+                    "-filter_complex",
+                    graph,
+                    "-map",
+                    "[v]",
+                    "-frames:v",
+                    str(shot.duration_frames),
+                    "-f",
+                    "rawvideo",
+                    "-pix_fmt",
+                    "yuv420p",
+                    "-",
+                ],
+                stdout=sink,
+                check=True,
+            )
     return sum(shot.duration_frames for shot in shots)
 
 
 def bare_encode_seconds(raw: Path, width: int, height: int, fps: float, out: Path) -> float:
-    from film_assets.domain.video import VideoSettings, ffmpeg_exe, h264_args
+    from film_assets.bindings.ffmpeg import ffmpeg_exe
+    from film_assets.domain.video.encoding import VideoSettings, h264_args
 
     settings = VideoSettings(width, height, fps)
     started = time.perf_counter()
-    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "yuv420p",
-                    "-s", f"{width}x{height}", "-r", settings.fps_arg, "-i", str(raw),
-                    *h264_args(settings)[2:], str(out)], check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "yuv420p",
+            "-s",
+            f"{width}x{height}",
+            "-r",
+            settings.fps_arg,
+            "-i",
+            str(raw),
+            *h264_args(settings)[2:],
+            str(out),
+        ],
+        check=True,
+    )
     return time.perf_counter() - started
 
 
@@ -87,13 +128,14 @@ def main() -> int:
         home = Path(folder)
         os.environ["FILMSTUDIO_HOME"] = str(home)
         os.environ.pop("DAGSTER_HOME", None)
-        from film_assets.domain.project_settings import ProjectSettings
-        from film_assets.render import instance_for, render_project
+        from film_assets.domain.projects.settings import ProjectSettings
+        from film_assets.runs.local_render import instance_for, render_project
         from resources.profiles import current_environment
 
         started = time.perf_counter()
-        result = render_project(Path(args.script), "bench", home / "out",
-                                ProjectSettings(args.width, args.height, args.fps))
+        result = render_project(
+            Path(args.script), "bench", home / "out", ProjectSettings(args.width, args.height, args.fps)
+        )
         pipeline = time.perf_counter() - started
         steps = step_seconds(instance_for(current_environment()), result.run_id)
 
@@ -103,8 +145,10 @@ def main() -> int:
         raw.unlink()
 
     encode_and_assembly = steps["shot_clips"] + steps["final_cut"]
-    print(f"film: {Path(args.script).name}, {result.shots} shots, {frames} frames, {result.duration_s:.1f} s "
-          f"at {args.width}x{args.height} {args.fps:g} fps")
+    print(
+        f"film: {Path(args.script).name}, {result.shots} shots, {frames} frames, {result.duration_s:.1f} s "
+        f"at {args.width}x{args.height} {args.fps:g} fps"
+    )
     print("steps (s): " + ", ".join(f"{step} {secs:.2f}" for step, secs in steps.items()))
     print(f"whole pipeline (render_project, Dagster run + delivery): {pipeline:8.2f} s")
     print(f"encode + assembly (shot_clips + final_cut):              {encode_and_assembly:8.2f} s")

@@ -45,8 +45,13 @@ from bench.render_bench import step_seconds  # noqa: E402
 def _timed(home: Path, command: list[str]) -> tuple[dict, float]:
     env = {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, "FILMSTUDIO_HOME": str(home)}
     started = time.perf_counter()
-    completed = subprocess.run([sys.executable, "-m", "film_assets.cli", *command, "--out", str(home / "out"), "--json"],
-                               env=env, capture_output=True, text=True, cwd=home)
+    completed = subprocess.run(
+        [sys.executable, "-m", "film_assets.cli", *command, "--out", str(home / "out"), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=home,
+    )
     seconds = time.perf_counter() - started
     if completed.returncode != 0:
         raise SystemExit(f"{command[0]} failed:\n{completed.stderr[-3000:]}")
@@ -54,8 +59,21 @@ def _timed(home: Path, command: list[str]) -> tuple[dict, float]:
 
 
 def render(home: Path, script: Path, width: int, height: int, fps: float) -> tuple[dict, float]:
-    return _timed(home, ["render", str(script), "--project", "bench", "--width", str(width),
-                         "--height", str(height), "--fps", str(fps)])
+    return _timed(
+        home,
+        [
+            "render",
+            str(script),
+            "--project",
+            "bench",
+            "--width",
+            str(width),
+            "--height",
+            str(height),
+            "--fps",
+            str(fps),
+        ],
+    )
 
 
 def new_seed(home: Path, shot: str) -> tuple[dict, float]:
@@ -68,8 +86,12 @@ def edit_one_line(text: str, variant: int = 0) -> tuple[str, str]:
     lines = text.splitlines(keepends=True)
     for index in range(1, len(lines)):
         cue, words = lines[index - 1].strip(), lines[index].strip()
-        if (re.fullmatch(r"[A-ZÀ-Ý][A-ZÀ-Ý0-9 .'’-]+", cue) and words and not words.startswith("(")
-                and index > len(lines) // 3):
+        if (
+            re.fullmatch(r"[A-ZÀ-Ý][A-ZÀ-Ý0-9 .'’-]+", cue)
+            and words
+            and not words.startswith("(")
+            and index > len(lines) // 3
+        ):
             tail = ", or so they told me" + ", again" * variant + "."
             lines[index] = lines[index].replace(words, words.rstrip(".!?") + tail)
             return "".join(lines), f"line {index + 1} ({cue}): {words!r}"
@@ -106,21 +128,34 @@ def median_run(trials: list[dict], kind: str) -> tuple[dict, float, dict, list[f
 
 def report(size: str, where: str, trials: list[dict], fresh: tuple[dict, float]) -> None:
     full, full_s, full_steps, full_all = median_run(trials, "full")
-    print(f"\n{size}: {full['shots']} shots, {full['duration_s']:.1f} s, storyboard keyframes; edited {where}; "
-          f"medians of {len(trials)} (range in brackets)")
-    labels = {"full": "full render", "change": "one-line change, same project",
-              "new seed": "one shot again, new seed", "nothing changed": "nothing changed (`rerender`)"}
+    print(
+        f"\n{size}: {full['shots']} shots, {full['duration_s']:.1f} s, storyboard keyframes; edited {where}; "
+        f"medians of {len(trials)} (range in brackets)"
+    )
+    labels = {
+        "full": "full render",
+        "change": "one-line change, same project",
+        "new seed": "one shot again, new seed",
+        "nothing changed": "nothing changed (`rerender`)",
+    }
     for kind in KINDS:
         result, seconds, steps, times = median_run(trials, kind)
         ratio = "" if kind == "full" else f"  {seconds / full_s:6.1%} of full"
         target = "  (target <= 25%)" if kind == "change" else ""
-        print(f"  {labels[kind]:32s} {seconds:6.2f} s [{min(times):.2f}-{max(times):.2f}]  "
-              f"{result['shots_rendered']:2d} rendered{ratio}{target}")
-        print("    steps (s): " + ", ".join(f"{step} {secs:.2f}" for step, secs in steps.items())
-              + f"; outside the steps {seconds - sum(steps.values()):.2f}")
+        print(
+            f"  {labels[kind]:32s} {seconds:6.2f} s [{min(times):.2f}-{max(times):.2f}]  "
+            f"{result['shots_rendered']:2d} rendered{ratio}{target}"
+        )
+        print(
+            "    steps (s): "
+            + ", ".join(f"{step} {secs:.2f}" for step, secs in steps.items())
+            + f"; outside the steps {seconds - sum(steps.values()):.2f}"
+        )
     change_s = median_run(trials, "change")[1]
-    print(f"  one-line change, from scratch    {fresh[1]:6.2f} s  ({fresh[0]['shots_rendered']} rendered; before "
-          f"reuse): the change now takes {change_s / fresh[1]:.1%} of that")
+    print(
+        f"  one-line change, from scratch    {fresh[1]:6.2f} s  ({fresh[0]['shots_rendered']} rendered; before "
+        f"reuse): the change now takes {change_s / fresh[1]:.1%} of that"
+    )
 
 
 def main() -> int:
@@ -146,7 +181,9 @@ def main() -> int:
             (folder / "scratch").mkdir()
             fresh = render(folder / "scratch", edited, width, height, args.fps)
             if trials[0]["runs"]["full"][0]["shots"] < 12:
-                print(f"warning: {trials[0]['runs']['full'][0]['shots']} shots; the issue asks for a film of at least 12")
+                print(
+                    f"warning: {trials[0]['runs']['full'][0]['shots']} shots; the issue asks for a film of at least 12"
+                )
             report(f"{width}x{height} {args.fps:g} fps", where, trials, fresh)
     return 0
 

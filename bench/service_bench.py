@@ -63,8 +63,9 @@ def quantiles(samples: list[float]) -> str:
 
 def admin():
     url = make_url(ADMIN_URL)
-    connection = psycopg2.connect(host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-                                  dbname=url.database)
+    connection = psycopg2.connect(
+        host=url.host, port=url.port or 5432, user=url.username, password=url.password, dbname=url.database
+    )
     connection.autocommit = True
     return connection, url
 
@@ -84,9 +85,25 @@ class Stack:
         self.env = env
         self.log = open(home / "up.log", "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "film_assets.cli", "up", "--api-port", self.api.rsplit(":", 1)[1],
-             "--ui-port", str(free_port()), "--aws-port", str(free_port()), "--postgres-url", self.postgres_url],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "film_assets.cli",
+                "up",
+                "--api-port",
+                self.api.rsplit(":", 1)[1],
+                "--ui-port",
+                str(free_port()),
+                "--aws-port",
+                str(free_port()),
+                "--postgres-url",
+                self.postgres_url,
+            ],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 120
         while True:
             try:
@@ -99,12 +116,17 @@ class Stack:
             time.sleep(0.5)
         state = json.loads((home / "service" / "stack.json").read_text())
         self.stack_env = state.get("env", {})
-        key = subprocess.run([sys.executable, "-m", "film_assets.cli", "keys", "create", "bench",
-                              "--postgres-url", self.postgres_url], env=env, capture_output=True, text=True, check=True)
+        key = subprocess.run(
+            [sys.executable, "-m", "film_assets.cli", "keys", "create", "bench", "--postgres-url", self.postgres_url],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         self.client = httpx.Client(base_url=self.api, headers={"X-API-Key": key.stdout.strip()}, timeout=30)
 
     def instance(self):
-        from film_assets.service.instance import service_instance
+        from film_assets.runs.service_instance import service_instance
 
         os.environ.update({k: v for k, v in self.stack_env.items() if k.startswith(("FILMSTUDIO_", "AWS_"))})
         os.environ.update(CREDENTIALS)
@@ -129,8 +151,10 @@ def submission_latency(stack: Stack, instance, count: int) -> str:
     queued, launched, started = [], [], []
     for index in range(count):
         sent = time.time()
-        answer = stack.client.post("/projects", json={"screenplay": SCRIPT, "title": f"Bench {index}",
-                                                      "settings": {"width": 320, "height": 180}})
+        answer = stack.client.post(
+            "/projects",
+            json={"screenplay": SCRIPT, "title": f"Bench {index}", "settings": {"width": 320, "height": 180}},
+        )
         answer.raise_for_status()
         job_id = answer.json()["job_id"]
         deadline = time.monotonic() + 120
@@ -148,48 +172,84 @@ def submission_latency(stack: Stack, instance, count: int) -> str:
             time.sleep(0.05)
         else:
             raise SystemExit(f"submission {index}: no run started within 120 s")
-        print(f"  submission {index + 1:2d}: run created after {queued[-1]:.2f} s, launched after {launched[-1]:.2f} s, "
-              f"started after {started[-1]:.2f} s", flush=True)
-    return (f"submission -> run created (queued): {quantiles(queued)}\n"
-            f"submission -> run launched (left the queue, worker starting): {quantiles(launched)}\n"
-            f"submission -> run started (worker running its first step): {quantiles(started)}")
+        print(
+            f"  submission {index + 1:2d}: run created after {queued[-1]:.2f} s, launched after {launched[-1]:.2f} s, "
+            f"started after {started[-1]:.2f} s",
+            flush=True,
+        )
+    return (
+        f"submission -> run created (queued): {quantiles(queued)}\n"
+        f"submission -> run launched (left the queue, worker starting): {quantiles(launched)}\n"
+        f"submission -> run started (worker running its first step): {quantiles(started)}"
+    )
 
 
 def register_projects(stack: Stack, instance, count: int) -> None:
     """`count` projects as the API and Dagster would hold them after real renders: API rows, a
     partition, one finished run and the nine assets' materializations each (written in bulk)."""
-    from dagster import AssetKey, AssetMaterialization, DagsterRunStatus
-    from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializationData
-    from dagster._core.events.log import EventLogEntry
-    from dagster._core.storage.dagster_run import DagsterRun
+    from dagster import (
+        AssetKey,
+        AssetMaterialization,
+        DagsterEvent,
+        DagsterEventType,
+        DagsterRun,
+        DagsterRunStatus,
+        EventLogEntry,
+    )
     from sqlalchemy import create_engine, text
 
-    from film_assets.contract import ASSET_NAMES, JOB_ID_TAG, TENANT_TAG
+    from film_assets.asset_names import ASSET_NAMES
+    from film_assets.contract import JOB_ID_TAG, TENANT_TAG
+    from film_assets.dagster_internals import private
+
+    StepMaterializationData = private("StepMaterializationData")
 
     ids = [f"bulk-{n:05d}" for n in range(count)]
     engine = create_engine(stack.postgres_url)
     with engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO filmstudio_projects (project_id, tenant, title, source_name, created_at) "
-            "SELECT 'bulk-' || lpad(n::text, 5, '0'), 'bench', 'Bulk ' || n, 'bulk.fountain', "
-            "now() - interval '1 day' + n * interval '1 second' FROM generate_series(0, :last) AS n"), {"last": count - 1})
+        connection.execute(
+            text(
+                "INSERT INTO filmstudio_projects (project_id, tenant, title, source_name, created_at) "
+                "SELECT 'bulk-' || lpad(n::text, 5, '0'), 'bench', 'Bulk ' || n, 'bulk.fountain', "
+                "now() - interval '1 day' + n * interval '1 second' FROM generate_series(0, :last) AS n"
+            ),
+            {"last": count - 1},
+        )
         connection.execute(text("ANALYZE filmstudio_projects"))
     engine.dispose()
     instance.add_dynamic_partitions("projects", ids)
     for start in range(0, count, 500):
         entries = []
-        for project in ids[start:start + 500]:
+        for project in ids[start : start + 500]:
             run_id = str(uuid.uuid4())
-            instance.add_run(DagsterRun(job_name="render_film", run_id=run_id, status=DagsterRunStatus.SUCCESS,
-                                        tags={"dagster/partition": project, JOB_ID_TAG: str(uuid.uuid4()),
-                                              TENANT_TAG: "bench"}))
+            instance.add_run(
+                DagsterRun(
+                    job_name="render_film",
+                    run_id=run_id,
+                    status=DagsterRunStatus.SUCCESS,
+                    tags={"dagster/partition": project, JOB_ID_TAG: str(uuid.uuid4()), TENANT_TAG: "bench"},
+                )
+            )
             for name in ASSET_NAMES:
-                event = DagsterEvent(DagsterEventType.ASSET_MATERIALIZATION.value, job_name="render_film",
-                                     event_specific_data=StepMaterializationData(AssetMaterialization(
-                                         AssetKey(name), partition=project, metadata={"shots": 12})))
-                entries.append(EventLogEntry(error_info=None, level=10, user_message="", run_id=run_id,
-                                             timestamp=time.time(), step_key=name, job_name="render_film",
-                                             dagster_event=event))
+                event = DagsterEvent(
+                    DagsterEventType.ASSET_MATERIALIZATION.value,
+                    job_name="render_film",
+                    event_specific_data=StepMaterializationData(
+                        AssetMaterialization(AssetKey(name), partition=project, metadata={"shots": 12})
+                    ),
+                )
+                entries.append(
+                    EventLogEntry(
+                        error_info=None,
+                        level=10,
+                        user_message="",
+                        run_id=run_id,
+                        timestamp=time.time(),
+                        step_key=name,
+                        job_name="render_film",
+                        dagster_event=event,
+                    )
+                )
         instance.event_log_storage.store_event_batch(entries)
         print(f"  registered {min(start + 500, count)}/{count} projects", flush=True)
 
@@ -209,15 +269,21 @@ def read_latency(stack: Stack, rendered: str, requests: int, projects: int) -> s
     for _ in range(deep_pages):  # a cursor up to 4,000 projects deep
         page = stack.client.get("/projects", params={"limit": 100, "cursor": page["next_cursor"]}).json()
     lines = []
-    for label, path, params in (("GET /projects (first page of 50)", "/projects", {"limit": 50}),
-                                (f"GET /projects (page {deep_pages * 100 + 100:,} deep)", "/projects",
-                                 {"limit": 50, "cursor": page["next_cursor"]}),
-                                ("GET /projects/{id} (bulk project)", f"/projects/bulk-{projects // 2:05d}", None),
-                                ("GET /projects/{id} (rendered project)", f"/projects/{rendered}", None)):
+    for label, path, params in (
+        ("GET /projects (first page of 50)", "/projects", {"limit": 50}),
+        (
+            f"GET /projects (page {deep_pages * 100 + 100:,} deep)",
+            "/projects",
+            {"limit": 50, "cursor": page["next_cursor"]},
+        ),
+        ("GET /projects/{id} (bulk project)", f"/projects/bulk-{projects // 2:05d}", None),
+        ("GET /projects/{id} (rendered project)", f"/projects/{rendered}", None),
+    ):
         samples = [s * 1000 for s in timed(path, params)]
         ordered = sorted(samples)
-        lines.append(f"{label}: median {statistics.median(ordered):.1f} ms, "
-                     f"p95 {ordered[int(0.95 * (len(ordered) - 1))]:.1f} ms")
+        lines.append(
+            f"{label}: median {statistics.median(ordered):.1f} ms, p95 {ordered[int(0.95 * (len(ordered) - 1))]:.1f} ms"
+        )
     return "\n".join(lines)
 
 
@@ -229,18 +295,21 @@ def sensor_tick(stack: Stack, instance) -> str:
 
     from film_assets.contract import new_render_request
     from film_assets.definitions import build_definitions
-    from film_assets.domain.project_settings import ProjectSettings
-    from film_assets.submission import submission_keys, submit_screenplay
+    from film_assets.domain.projects.settings import ProjectSettings
+    from film_assets.storage.submission import submission_keys, submit_screenplay
     from resources.profiles import current_environment
     from resources.queue import ensure_queues
 
     environment = current_environment()
     samples = []
     for attempt in range(5):
-        queue_url, dlq_url = ensure_queues(boto3.client("sqs", endpoint_url=environment.service.endpoint_url,
-                                                        region_name="us-east-1"), f"bench-tick-{uuid.uuid4().hex[:8]}")
-        settings = environment.service.__class__(**{**environment.service.__dict__, "queue_url": queue_url,
-                                                    "dead_letter_queue_url": dlq_url})
+        queue_url, dlq_url = ensure_queues(
+            boto3.client("sqs", endpoint_url=environment.service.endpoint_url, region_name="us-east-1"),
+            f"bench-tick-{uuid.uuid4().hex[:8]}",
+        )
+        settings = environment.service.__class__(
+            **{**environment.service.__dict__, "queue_url": queue_url, "dead_letter_queue_url": dlq_url}
+        )
         defs = build_definitions(environment.__class__(**{**environment.__dict__, "service": settings}))
         sensor = defs.get_sensor_def("render_requests")
         queue, store = settings.queue(), settings.media_store()
@@ -248,8 +317,12 @@ def sensor_tick(stack: Stack, instance) -> str:
             project = f"tick-{attempt}-{index}"
             submit_screenplay(store, project, SCRIPT, "tick.fountain", ProjectSettings())
             queue.send(new_render_request(project, "bench", submission_keys(project)[0]).to_body())
-        with build_sensor_context(instance=instance, instance_ref=instance.get_ref(), definitions=defs,
-                                  resources={"queue": queue, "media_store": store}) as context:
+        with build_sensor_context(
+            instance=instance,
+            instance_ref=instance.get_ref(),
+            definitions=defs,
+            resources={"queue": queue, "media_store": store},
+        ) as context:
             began = time.perf_counter()
             result = sensor(context)
             samples.append(time.perf_counter() - began)
@@ -273,8 +346,9 @@ def main() -> None:
             print(latency, flush=True)
 
             print("rendering one project to the end for the status read ...", flush=True)
-            rendered = stack.client.post("/projects", json={"screenplay": SCRIPT, "settings": {"width": 320,
-                                                                                                "height": 180}}).json()
+            rendered = stack.client.post(
+                "/projects", json={"screenplay": SCRIPT, "settings": {"width": 320, "height": 180}}
+            ).json()
             deadline = time.monotonic() + 300
             while stack.client.get(f"/projects/{rendered['project_id']}").json()["state"] != "succeeded":
                 if time.monotonic() > deadline:

@@ -8,18 +8,16 @@ than guessing, so an old sensor never misreads a newer API's message.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from film_assets.domain.project_ids import validate_project_id
+from film_assets.asset_names import ASSET_NAMES  # the assets a render request may name
+from film_assets.domain.projects.ids import validate_project_id
 
 SCHEMA_VERSION = 1
 
-# The assets a render request may name (the job's whole graph, in order).
-ASSET_NAMES = ("screenplay", "scenes", "dialogue_track", "shot_list", "keyframes", "shot_clips",
-               "music_track", "audio_mix", "final_cut")
 
 # Run tags: the sensor writes them, the API filters runs by them.
 JOB_ID_TAG = "filmstudio/job_id"
@@ -46,8 +44,9 @@ class RenderRequest(BaseModel):
     assets: list[str] | None = Field(default=None, description="Only these assets (default: the whole graph).")
     shots: list[str] | None = Field(default=None, description="Shots to render again as new versions, for a re-render.")
     new_seed: bool = Field(default=False, description="Give the listed shots new seeds.")
-    priority: int = Field(default=0, ge=PRIORITY_MIN, le=PRIORITY_MAX,
-                          description="Dagster run priority: higher is dequeued first.")
+    priority: int = Field(
+        default=0, ge=PRIORITY_MIN, le=PRIORITY_MAX, description="Dagster run priority: higher is dequeued first."
+    )
     submitted_at: datetime
     screenplay_key: str = Field(description="MediaStore key of the stored Fountain text.")
 
@@ -82,7 +81,7 @@ class RenderRequest(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _shots_only_for_rerender(self) -> "RenderRequest":
+    def _shots_only_for_rerender(self) -> RenderRequest:
         if self.shots and self.action != "rerender":
             raise ValueError("shots may only be listed for action 'rerender'")
         if self.new_seed and not self.shots:
@@ -93,8 +92,12 @@ class RenderRequest(BaseModel):
         return self.model_dump_json()
 
     def run_tags(self) -> dict[str, str]:
-        tags = {JOB_ID_TAG: self.job_id, TENANT_TAG: self.tenant, ACTION_TAG: self.action,
-                PRIORITY_TAG: str(self.priority)}
+        tags = {
+            JOB_ID_TAG: self.job_id,
+            TENANT_TAG: self.tenant,
+            ACTION_TAG: self.action,
+            PRIORITY_TAG: str(self.priority),
+        }
         if self.shots:
             tags[SHOTS_TAG] = ",".join(self.shots)
         if self.new_seed:
@@ -102,9 +105,25 @@ class RenderRequest(BaseModel):
         return tags
 
 
-def new_render_request(project_id: str, tenant: str, screenplay_key: str, action: str = "render",
-                       assets: list[str] | None = None, shots: list[str] | None = None,
-                       priority: int = 0, new_seed: bool = False) -> RenderRequest:
-    return RenderRequest(job_id=str(uuid.uuid4()), project_id=project_id, tenant=tenant, action=action,
-                         assets=assets, shots=shots, priority=priority, new_seed=new_seed,
-                         submitted_at=datetime.now(timezone.utc), screenplay_key=screenplay_key)
+def new_render_request(
+    project_id: str,
+    tenant: str,
+    screenplay_key: str,
+    action: str = "render",
+    assets: list[str] | None = None,
+    shots: list[str] | None = None,
+    priority: int = 0,
+    new_seed: bool = False,
+) -> RenderRequest:
+    return RenderRequest(
+        job_id=str(uuid.uuid4()),
+        project_id=project_id,
+        tenant=tenant,
+        action=action,
+        assets=assets,
+        shots=shots,
+        priority=priority,
+        new_seed=new_seed,
+        submitted_at=datetime.now(UTC),
+        screenplay_key=screenplay_key,
+    )

@@ -4,16 +4,26 @@
 from dagster import AssetsDefinition, Definitions, in_process_executor
 
 from film_assets.assets import delivery, picture, script, sound
+from film_assets.assets.placement import STEP_RETRY_POLICY, prod_executor
 from film_assets.jobs import build_render_film
-from film_assets.placement import STEP_RETRY_POLICY, prod_executor
 from resources.profiles import Environment, build_resources, current_environment
 from resources.versioned import MediaMaker, content_key
 
 # The resource that makes each media asset: its identity is part of the asset's code version.
 MEDIA_MAKERS = {"dialogue_track": "voice", "keyframes": "renderer", "shot_clips": "animator", "music_track": "composer"}
 
-ASSETS = [script.screenplay, script.scenes, sound.dialogue_track, script.shot_list, picture.keyframes,
-          picture.shot_clips, sound.music_track, sound.audio_mix, delivery.final_cut]
+# In render_film's order; film_assets/asset_names.py lists the same names (tests/assets/test_definitions.py)
+ASSETS = [
+    script.screenplay,
+    script.scenes,
+    sound.dialogue_track,
+    script.shot_list,
+    picture.keyframes,
+    picture.shot_clips,
+    sound.music_track,
+    sound.audio_mix,
+    delivery.final_cut,
+]
 
 
 def with_maker_code_versions(assets: list[AssetsDefinition], resources: dict) -> list[AssetsDefinition]:
@@ -26,7 +36,8 @@ def with_maker_code_versions(assets: list[AssetsDefinition], resources: dict) ->
         if isinstance(maker, MediaMaker):
             identity = f"{maker.name}-{maker.version}-{content_key(maker.output_settings())[:8]}"
             asset = asset.map_asset_specs(
-                lambda spec, identity=identity: spec.replace_attributes(code_version=f"{spec.code_version}+{identity}"))
+                lambda spec, identity=identity: spec.replace_attributes(code_version=f"{spec.code_version}+{identity}")
+            )
         versioned.append(asset)
     return versioned
 
@@ -47,8 +58,13 @@ def build_definitions(environment: Environment) -> Definitions:
     if environment.profile == "prod":
         executor, retry_policy = prod_executor(environment.service.gpu_image), STEP_RETRY_POLICY
     resources = build_resources(environment)
-    return Definitions(assets=with_maker_code_versions(ASSETS, resources), jobs=[build_render_film(retry_policy)],
-                       sensors=sensors, resources=resources, executor=executor)
+    return Definitions(
+        assets=with_maker_code_versions(ASSETS, resources),
+        jobs=[build_render_film(retry_policy)],
+        sensors=sensors,
+        resources=resources,
+        executor=executor,
+    )
 
 
 defs = build_definitions(current_environment())

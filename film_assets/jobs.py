@@ -10,7 +10,9 @@ def build_render_film(step_retry_policy: RetryPolicy | None = None):
     """The render job; the prod profile gives its steps a retry policy (pods on spot nodes vanish),
     the local ones none (a failure there is a bug or bad input: retrying only hides it)."""
     return define_asset_job(
-        RENDER_FILM, selection=AssetSelection.all(), op_retry_policy=step_retry_policy,
+        RENDER_FILM,
+        selection=AssetSelection.all(),
+        op_retry_policy=step_retry_policy,
         description="Render one project from screenplay to final cut.",
     )
 

@@ -36,7 +36,8 @@ def pick_device(preferred: str | None = None) -> str:
             raise RuntimeError(
                 f"device {name!r} was asked for but is not available on this machine "
                 f"(available: {', '.join(available)}); change the device setting or leave it unset "
-                f"to pick automatically")
+                f"to pick automatically"
+            )
         return name
     return next(d for d in DEVICES if device_available(d))
 

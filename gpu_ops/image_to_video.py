@@ -19,7 +19,7 @@ import torch
 from PIL import Image
 
 from gpu_ops.errors import ModelOutOfMemory
-from gpu_ops.pipelines import _diffusers_loader, _load_cached, _resolve_local
+from gpu_ops.pipelines import diffusers_loader, load_cached, resolve_local
 from gpu_ops.text_to_image import is_out_of_memory, model_name
 
 SETTING = "video"  # the configuration block named in error messages: video.model, video.revision
@@ -37,23 +37,42 @@ def _prepare(pipe, device: str):
     return pipe
 
 
-def load_image_to_video(model: str, *, revision: str | None = None, device: str,
-                        dtype: torch.dtype, setting: str = SETTING):
+def load_image_to_video(
+    model: str, *, revision: str | None = None, device: str, dtype: torch.dtype, setting: str = SETTING
+):
     """The Stable Video Diffusion pipeline for these settings, loaded once per process.
 
     `model` is a hub id (e.g. stabilityai/stable-video-diffusion-img2vid-xt) or a local folder
     written by save_pretrained; `setting` names the configuration block in error messages.
     """
-    local = _resolve_local(model, setting)
-    return _load_cached("image-to-video", model, local, revision=revision, device=device,
-                        dtype=dtype, load=_diffusers_loader("StableVideoDiffusionPipeline"),
-                        prepare=_prepare, setting=setting)
+    local = resolve_local(model, setting)
+    return load_cached(
+        "image-to-video",
+        model,
+        local,
+        revision=revision,
+        device=device,
+        dtype=dtype,
+        load=diffusers_loader("StableVideoDiffusionPipeline"),
+        prepare=_prepare,
+        setting=setting,
+    )
 
 
-def generate_clip(pipe, image: Image.Image, seed: int, *, frames: int, fps: int, width: int,
-                  height: int, steps: int, motion_bucket_id: int = 127,
-                  noise_aug_strength: float = 0.02, decode_chunk_size: int = 8,
-                  ) -> list[Image.Image]:
+def generate_clip(
+    pipe,
+    image: Image.Image,
+    seed: int,
+    *,
+    frames: int,
+    fps: int,
+    width: int,
+    height: int,
+    steps: int,
+    motion_bucket_id: int = 127,
+    noise_aug_strength: float = 0.02,
+    decode_chunk_size: int = 8,
+) -> list[Image.Image]:
     """`frames` RGB frames of `width`x`height` moving on from `image`, the same for the same seed.
 
     `fps` and `motion_bucket_id` are conditioning, not output timing: SVD was trained with them and
@@ -62,25 +81,37 @@ def generate_clip(pipe, image: Image.Image, seed: int, *, frames: int, fps: int,
     needs less memory, higher is faster and smoother.
     """
     if frames < 1 or steps < 1 or decode_chunk_size < 1:
-        raise ValueError(f"frames, steps and decode_chunk_size must be at least 1, got {frames}, "
-                         f"{steps} and {decode_chunk_size}")
+        raise ValueError(
+            f"frames, steps and decode_chunk_size must be at least 1, got {frames}, {steps} and {decode_chunk_size}"
+        )
     device = str(getattr(pipe, "device", "cpu"))
     generator = torch.Generator(device="cpu").manual_seed(int(seed))
     try:
         with torch.inference_mode():
             result = pipe(
-                image=image.convert("RGB"), width=width, height=height, num_frames=frames,
-                num_inference_steps=steps, fps=fps, motion_bucket_id=motion_bucket_id,
-                noise_aug_strength=noise_aug_strength, decode_chunk_size=decode_chunk_size,
-                generator=generator, output_type="pil",
+                image=image.convert("RGB"),
+                width=width,
+                height=height,
+                num_frames=frames,
+                num_inference_steps=steps,
+                fps=fps,
+                motion_bucket_id=motion_bucket_id,
+                noise_aug_strength=noise_aug_strength,
+                decode_chunk_size=decode_chunk_size,
+                generator=generator,
+                output_type="pil",
             )
     except RuntimeError as error:  # torch.OutOfMemoryError is a RuntimeError
         if not is_out_of_memory(error):
             raise
         name = model_name(pipe)
-        raise ModelOutOfMemory(name, (
-            f"model {name!r} ran out of memory on {device} rendering a {frames}-frame "
-            f"{width}x{height} clip with decode_chunk_size {decode_chunk_size}: lower "
-            f"decode_chunk_size (1 decodes a frame at a time), the frame count or the size, use a "
-            f"lower precision (fp16 or bf16), or use a device with more memory")) from error
+        raise ModelOutOfMemory(
+            name,
+            (
+                f"model {name!r} ran out of memory on {device} rendering a {frames}-frame "
+                f"{width}x{height} clip with decode_chunk_size {decode_chunk_size}: lower "
+                f"decode_chunk_size (1 decodes a frame at a time), the frame count or the size, use a "
+                f"lower precision (fp16 or bf16), or use a device with more memory"
+            ),
+        ) from error
     return [frame.convert("RGB") for frame in result.frames[0]]

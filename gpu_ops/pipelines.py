@@ -2,7 +2,7 @@
 
 `load_text_to_image` returns a ready diffusers pipeline (on its device, explicit SDPA attention,
 optional scheduler swap and torch.compile, no progress bars). gpu_ops.image_to_video and
-gpu_ops.text_to_music load their models through the same private `_load_cached`, so every kind
+gpu_ops.text_to_music load their models through the same private `load_cached`, so every kind
 gets the same caching, offline handling, error messages and dtype/device placement.
 
 Loading takes seconds to minutes and the weights take gigabytes of device memory, so the process
@@ -26,9 +26,14 @@ import torch
 from gpu_ops.errors import ModelLoadError
 
 # A few schedulers that work with Stable-Diffusion-style pipelines, quoted in error messages.
-KNOWN_SCHEDULERS = ("EulerDiscreteScheduler", "EulerAncestralDiscreteScheduler",
-                    "DPMSolverMultistepScheduler", "DDIMScheduler", "PNDMScheduler",
-                    "UniPCMultistepScheduler")
+KNOWN_SCHEDULERS = (
+    "EulerDiscreteScheduler",
+    "EulerAncestralDiscreteScheduler",
+    "DPMSolverMultistepScheduler",
+    "DDIMScheduler",
+    "PNDMScheduler",
+    "UniPCMultistepScheduler",
+)
 WEIGHT_SUFFIXES = (".safetensors", ".bin")
 HASH_CHUNK = 1 << 20  # 1 MiB read from each end of a weight file by model_identity
 
@@ -51,7 +56,7 @@ def _env_offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def _resolve_local(model: str, setting: str = "renderer") -> Path | None:
+def resolve_local(model: str, setting: str = "renderer") -> Path | None:
     """The folder `model` names, None for a hub id; a path that does not exist is an error.
 
     `setting` is the configuration block the user edits ("renderer", "composer", ...): error
@@ -60,8 +65,11 @@ def _resolve_local(model: str, setting: str = "renderer") -> Path | None:
     if os.path.isdir(os.path.expanduser(model)):
         return Path(os.path.expanduser(model)).resolve()
     if _looks_like_path(model):
-        raise ModelLoadError(model, f"model path {model!r} does not exist ({setting}.model): point "
-                                    f"{setting}.model at a folder written by save_pretrained")
+        raise ModelLoadError(
+            model,
+            f"model path {model!r} does not exist ({setting}.model): point "
+            f"{setting}.model at a folder written by save_pretrained",
+        )
     return None
 
 
@@ -71,9 +79,12 @@ def _scheduler_class(name: str, model: str):
 
     cls = getattr(diffusers, name, None) if name.endswith("Scheduler") else None
     if cls is None or not hasattr(cls, "from_config"):
-        raise ModelLoadError(model, f"unknown scheduler {name!r} for model {model!r} "
-                                    f"(renderer.scheduler): use a diffusers scheduler class name "
-                                    f"such as {', '.join(KNOWN_SCHEDULERS)}")
+        raise ModelLoadError(
+            model,
+            f"unknown scheduler {name!r} for model {model!r} "
+            f"(renderer.scheduler): use a diffusers scheduler class name "
+            f"such as {', '.join(KNOWN_SCHEDULERS)}",
+        )
     return cls
 
 
@@ -87,33 +98,51 @@ def _dtype_keyword() -> str:
     return "dtype" if hasattr(deprecation_utils, "_resolve_dtype") else "torch_dtype"
 
 
-def _from_pretrained(load, model: str, local: Path | None, revision: str | None,
-                     dtype: torch.dtype, *, setting: str, layout: str):
+def _from_pretrained(
+    load, model: str, local: Path | None, revision: str | None, dtype: torch.dtype, *, setting: str, layout: str
+):
     """Call `load(source, revision=, local_files_only=, dtype=)`, turning its failures into
     ModelLoadError. `layout` says what a good folder holds, e.g. "with model_index.json"."""
     offline = local is not None or _env_offline()
     try:
-        return load(str(local) if local else model, revision=revision, local_files_only=offline,
-                    dtype=dtype)
+        return load(str(local) if local else model, revision=revision, local_files_only=offline, dtype=dtype)
     except (OSError, ValueError) as error:  # OSError covers EnvironmentError and hub lookups
         if local is not None:
             hint = f"it must be a folder written by save_pretrained, {layout} ({setting}.model)"
-            raise ModelLoadError(model, f"model folder {model!r} could not be loaded: {error}; "
-                                        f"{hint}") from error
+            raise ModelLoadError(model, f"model folder {model!r} could not be loaded: {error}; {hint}") from error
         if offline:
-            raise ModelLoadError(model, (
-                f"model {model!r} could not be loaded offline (HF_HUB_OFFLINE is set and it is not "
-                f"in the local cache): {error}; set {setting}.model to a local folder made with "
-                f"save_pretrained, or unset HF_HUB_OFFLINE")) from error
-        raise ModelLoadError(model, (
-            f"model {model!r} (revision {revision or 'main'}) could not be loaded from the Hugging "
-            f"Face Hub: {error}; check {setting}.model and {setting}.revision, your network and "
-            f"HF_TOKEN for gated models")) from error
+            raise ModelLoadError(
+                model,
+                (
+                    f"model {model!r} could not be loaded offline (HF_HUB_OFFLINE is set and it is not "
+                    f"in the local cache): {error}; set {setting}.model to a local folder made with "
+                    f"save_pretrained, or unset HF_HUB_OFFLINE"
+                ),
+            ) from error
+        raise ModelLoadError(
+            model,
+            (
+                f"model {model!r} (revision {revision or 'main'}) could not be loaded from the Hugging "
+                f"Face Hub: {error}; check {setting}.model and {setting}.revision, your network and "
+                f"HF_TOKEN for gated models"
+            ),
+        ) from error
 
 
-def _load_cached(kind: str, model: str, local: Path | None, *, revision: str | None, device: str,
-                 dtype: torch.dtype, load, prepare=None, options: tuple = (),
-                 setting: str = "renderer", layout: str = "with model_index.json"):
+def load_cached(
+    kind: str,
+    model: str,
+    local: Path | None,
+    *,
+    revision: str | None,
+    device: str,
+    dtype: torch.dtype,
+    load,
+    prepare=None,
+    options: tuple = (),
+    setting: str = "renderer",
+    layout: str = "with model_index.json",
+):
     """The one loader every kind of model goes through: cached per process, offline-aware.
 
     `load(source, revision=, local_files_only=, dtype=)` reads the weights; `prepare(loaded,
@@ -127,22 +156,21 @@ def _load_cached(kind: str, model: str, local: Path | None, *, revision: str | N
         _cache.clear()  # release the previous model before allocating the next one
         if device == "cuda":
             torch.cuda.empty_cache()
-        loaded = _from_pretrained(load, model, local, revision, dtype, setting=setting,
-                                  layout=layout)
+        loaded = _from_pretrained(load, model, local, revision, dtype, setting=setting, layout=layout)
         loaded = prepare(loaded, device) if prepare else loaded.to(device)
         _cache[key] = loaded
         return loaded
 
 
-def _diffusers_loader(pipeline_class: str):
-    """A `load` for `_load_cached` reading a diffusers pipeline class (by name, imported late)."""
+def diffusers_loader(pipeline_class: str):
+    """A `load` for `load_cached` reading a diffusers pipeline class (by name, imported late)."""
 
     def load(source: str, *, revision, local_files_only: bool, dtype):
         import diffusers
 
         return getattr(diffusers, pipeline_class).from_pretrained(
-            source, revision=revision, local_files_only=local_files_only,
-            **{_dtype_keyword(): dtype})
+            source, revision=revision, local_files_only=local_files_only, **{_dtype_keyword(): dtype}
+        )
 
     return load
 
@@ -165,16 +193,29 @@ def _prepare_text_to_image(pipe, device: str, scheduler_cls, compile_unet: bool)
     return pipe
 
 
-def load_text_to_image(model: str, *, revision: str | None = None, device: str,
-                       dtype: torch.dtype, scheduler: str | None = None,
-                       compile_unet: bool = False):
+def load_text_to_image(
+    model: str,
+    *,
+    revision: str | None = None,
+    device: str,
+    dtype: torch.dtype,
+    scheduler: str | None = None,
+    compile_unet: bool = False,
+):
     """The text-to-image pipeline for these settings, loaded once per process and then reused."""
-    local = _resolve_local(model)
+    local = resolve_local(model)
     scheduler_cls = _scheduler_class(scheduler, model) if scheduler else None
-    return _load_cached(
-        "text-to-image", model, local, revision=revision, device=device, dtype=dtype,
-        load=_diffusers_loader("AutoPipelineForText2Image"), options=(scheduler, compile_unet),
-        prepare=lambda pipe, dev: _prepare_text_to_image(pipe, dev, scheduler_cls, compile_unet))
+    return load_cached(
+        "text-to-image",
+        model,
+        local,
+        revision=revision,
+        device=device,
+        dtype=dtype,
+        load=diffusers_loader("AutoPipelineForText2Image"),
+        options=(scheduler, compile_unet),
+        prepare=lambda pipe, dev: _prepare_text_to_image(pipe, dev, scheduler_cls, compile_unet),
+    )
 
 
 def clear_pipeline_cache() -> None:
@@ -202,12 +243,14 @@ def model_identity(model: str, revision: str | None = None, *, setting: str = "r
     (safetensors keep their tensor index in the header) catch re-saved, retrained, re-quantised or
     truncated weights in practice, though not an edit confined to the middle of a large file.
     """
-    local = _resolve_local(model, setting)
+    local = resolve_local(model, setting)
     if local is None:
         return {"model": model, "revision": revision or "main"}
     digest = hashlib.sha256()
-    files = sorted((p for p in local.rglob("*") if p.is_file() and p.name.endswith(WEIGHT_SUFFIXES)),
-                   key=lambda p: p.relative_to(local).as_posix())
+    files = sorted(
+        (p for p in local.rglob("*") if p.is_file() and p.name.endswith(WEIGHT_SUFFIXES)),
+        key=lambda p: p.relative_to(local).as_posix(),
+    )
     for path in files:
         _hash_weight_file(digest, path, local)
     return {"model": model, "revision": None, "weights_sha256": digest.hexdigest()}

@@ -23,7 +23,8 @@ from gpu_ops.errors import ModelOutOfMemory
 def is_out_of_memory(error: BaseException) -> bool:
     # torch.OutOfMemoryError covers CUDA; MPS and some older paths raise a plain RuntimeError.
     return isinstance(error, torch.OutOfMemoryError) or (
-        isinstance(error, RuntimeError) and "out of memory" in str(error).lower())
+        isinstance(error, RuntimeError) and "out of memory" in str(error).lower()
+    )
 
 
 def _free_device_memory(device: str) -> None:
@@ -49,16 +50,30 @@ def _render(pipe, prompts, seeds, negative_prompt, steps, guidance, width, heigh
         result = pipe(
             prompt=list(prompts),
             negative_prompt=[negative_prompt] * len(prompts) if negative_prompt else None,
-            num_inference_steps=steps, guidance_scale=guidance, width=width, height=height,
-            generator=generators, output_type="pil",
+            num_inference_steps=steps,
+            guidance_scale=guidance,
+            width=width,
+            height=height,
+            generator=generators,
+            output_type="pil",
         )
     return list(result.images)
 
 
-def generate_images(pipe, prompts: list[str], seeds: list[int], *, negative_prompt: str | None,
-                    steps: int, guidance: float, width: int, height: int, batch_size: int,
-                    device: str, on_batch: Callable[[int, int], None] | None = None,
-                    ) -> list[Image.Image]:
+def generate_images(
+    pipe,
+    prompts: list[str],
+    seeds: list[int],
+    *,
+    negative_prompt: str | None,
+    steps: int,
+    guidance: float,
+    width: int,
+    height: int,
+    batch_size: int,
+    device: str,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> list[Image.Image]:
     """Render `prompts[i]` with `seeds[i]`, `batch_size` at a time; images come back in prompt order.
 
     On out-of-memory the device cache is emptied, the batch size halved and the same batch tried
@@ -75,18 +90,23 @@ def generate_images(pipe, prompts: list[str], seeds: list[int], *, negative_prom
         start = len(images)
         stop = min(start + size, total)
         try:
-            batch = _render(pipe, prompts[start:stop], seeds[start:stop], negative_prompt,
-                            steps, guidance, width, height)
+            batch = _render(
+                pipe, prompts[start:stop], seeds[start:stop], negative_prompt, steps, guidance, width, height
+            )
         except RuntimeError as error:  # torch.OutOfMemoryError is a RuntimeError
             if not is_out_of_memory(error):
                 raise
             if size == 1:
                 name = model_name(pipe)
-                raise ModelOutOfMemory(name, (
-                    f"model {name!r} ran out of memory on {device} rendering a single "
-                    f"{width}x{height} image: lower renderer.width/renderer.height, "
-                    f"use a lower precision (renderer.precision fp16 or bf16), or render on a "
-                    f"device with more memory (renderer.batch_size is already 1)")) from error
+                raise ModelOutOfMemory(
+                    name,
+                    (
+                        f"model {name!r} ran out of memory on {device} rendering a single "
+                        f"{width}x{height} image: lower renderer.width/renderer.height, "
+                        f"use a lower precision (renderer.precision fp16 or bf16), or render on a "
+                        f"device with more memory (renderer.batch_size is already 1)"
+                    ),
+                ) from error
             del error  # the traceback pins the failed batch's tensors; drop it before retrying
             _free_device_memory(device)
             size = max(1, size // 2)

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from gpu_ops.errors import ModelOutOfMemory
-from gpu_ops.pipelines import _load_cached, _resolve_local
+from gpu_ops.pipelines import load_cached, resolve_local
 from gpu_ops.text_to_image import is_out_of_memory
 
 SETTING = "composer"  # the configuration block named in error messages: composer.model, ...
@@ -48,9 +48,9 @@ def _load(source: str, *, revision, local_files_only: bool, dtype):
     from transformers import AutoTokenizer, MusicgenForConditionalGeneration
 
     model = MusicgenForConditionalGeneration.from_pretrained(
-        source, revision=revision, local_files_only=local_files_only, dtype=dtype)
-    tokenizer = AutoTokenizer.from_pretrained(source, revision=revision,
-                                              local_files_only=local_files_only)
+        source, revision=revision, local_files_only=local_files_only, dtype=dtype
+    )
+    tokenizer = AutoTokenizer.from_pretrained(source, revision=revision, local_files_only=local_files_only)
     return model, tokenizer
 
 
@@ -60,25 +60,39 @@ def _prepare(loaded, device: str) -> MusicModel:
     decoder = model.config.decoder
     channels = int(decoder.audio_channels)
     return MusicModel(
-        model=model, tokenizer=tokenizer, name=str(model.config._name_or_path),
+        model=model,
+        tokenizer=tokenizer,
+        name=str(model.config._name_or_path),
         sampling_rate=int(model.config.audio_encoder.sampling_rate),
-        frame_rate=float(model.config.audio_encoder.frame_rate), channels=channels,
+        frame_rate=float(model.config.audio_encoder.frame_rate),
+        channels=channels,
         codebooks_per_channel=int(decoder.num_codebooks) // channels,
-        max_positions=int(decoder.max_position_embeddings))
+        max_positions=int(decoder.max_position_embeddings),
+    )
 
 
-def load_text_to_music(model: str, *, revision: str | None = None, device: str,
-                       dtype: torch.dtype, setting: str = SETTING) -> MusicModel:
+def load_text_to_music(
+    model: str, *, revision: str | None = None, device: str, dtype: torch.dtype, setting: str = SETTING
+) -> MusicModel:
     """The MusicGen model and tokenizer for these settings, loaded once per process.
 
     `model` is a hub id (e.g. facebook/musicgen-small) or a local folder where both the model and
     its tokenizer were written with save_pretrained; `setting` names the configuration block in
     error messages.
     """
-    local = _resolve_local(model, setting)
-    return _load_cached("text-to-music", model, local, revision=revision, device=device,
-                        dtype=dtype, load=_load, prepare=_prepare, setting=setting,
-                        layout="with config.json and the tokenizer files")
+    local = resolve_local(model, setting)
+    return load_cached(
+        "text-to-music",
+        model,
+        local,
+        revision=revision,
+        device=device,
+        dtype=dtype,
+        load=_load,
+        prepare=_prepare,
+        setting=setting,
+        layout="with config.json and the tokenizer files",
+    )
 
 
 def music_steps(bundle: MusicModel, seconds: float) -> tuple[int, int]:
@@ -92,8 +106,7 @@ def music_steps(bundle: MusicModel, seconds: float) -> tuple[int, int]:
     return frames, frames + bundle.codebooks_per_channel - 1
 
 
-def generate_music(model_bundle: MusicModel, prompt: str, seed: int, *,
-                   seconds: float) -> tuple[np.ndarray, int]:
+def generate_music(model_bundle: MusicModel, prompt: str, seed: int, *, seconds: float) -> tuple[np.ndarray, int]:
     """`seconds` of music for `prompt` as (float32 samples, sampling rate); same seed, same audio.
 
     Mono comes back as shape (n,), stereo as (n, 2), with n = round(seconds * sampling rate).
@@ -104,11 +117,12 @@ def generate_music(model_bundle: MusicModel, prompt: str, seed: int, *,
     frames, steps = music_steps(bundle, seconds)
     if steps + 1 > bundle.max_positions:
         longest = (bundle.max_positions - bundle.codebooks_per_channel) / bundle.frame_rate
-        raise ValueError(f"model {bundle.name!r} generates at most {longest:.1f} s at a time, "
-                         f"{seconds} s were asked for: split the cue into shorter pieces")
+        raise ValueError(
+            f"model {bundle.name!r} generates at most {longest:.1f} s at a time, "
+            f"{seconds} s were asked for: split the cue into shorter pieces"
+        )
     inputs = bundle.tokenizer([prompt], return_tensors="pt", padding=True)
-    inputs = {key: value.to(bundle.device) for key, value in inputs.items()
-              if key in ("input_ids", "attention_mask")}
+    inputs = {key: value.to(bundle.device) for key, value in inputs.items() if key in ("input_ids", "attention_mask")}
     cuda = [bundle.device.index or 0] if bundle.device.type == "cuda" else []
     try:
         with torch.random.fork_rng(devices=cuda), torch.inference_mode():
@@ -117,10 +131,14 @@ def generate_music(model_bundle: MusicModel, prompt: str, seed: int, *,
     except RuntimeError as error:  # torch.OutOfMemoryError is a RuntimeError
         if not is_out_of_memory(error):
             raise
-        raise ModelOutOfMemory(bundle.name, (
-            f"model {bundle.name!r} ran out of memory on {bundle.device} generating {seconds} s "
-            f"of music: generate shorter cues, use a lower precision (fp16 or bf16), a smaller "
-            f"model, or a device with more memory")) from error
+        raise ModelOutOfMemory(
+            bundle.name,
+            (
+                f"model {bundle.name!r} ran out of memory on {bundle.device} generating {seconds} s "
+                f"of music: generate shorter cues, use a lower precision (fp16 or bf16), a smaller "
+                f"model, or a device with more memory"
+            ),
+        ) from error
     # (batch, channels, samples) -> mono (n,) or stereo (n, 2), cut to exactly `seconds`
     samples = audio[0].float().cpu().numpy().T
     wanted = round(seconds * bundle.sampling_rate)

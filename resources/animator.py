@@ -11,8 +11,9 @@ from pathlib import Path
 
 from pydantic import Field
 
-from film_assets.domain.shots import Shot
-from film_assets.domain.video import VideoSettings, encode_image_sequence, encode_shot_clip
+from film_assets.bindings.ffmpeg import encode_image_sequence, encode_shot_clip
+from film_assets.domain.shots.breakdown import Shot
+from film_assets.domain.video.encoding import VideoSettings
 from resources.model_preflight import require_gpu_extra, require_local_model
 from resources.versioned import MediaMaker, content_key
 
@@ -24,20 +25,30 @@ class Animator(MediaMaker):
         return 16
 
     @abstractmethod
-    def animate(self, keyframe: Path, keyframe_entry: dict, shot: Shot, output: Path,
-                settings: VideoSettings, project: str) -> dict:
+    def animate(
+        self, keyframe: Path, keyframe_entry: dict, shot: Shot, output: Path, settings: VideoSettings, project: str
+    ) -> dict:
         """Write the shot's clip (exactly shot.duration_frames frames) to output; return what
         shaped it, for lineage."""
 
-    def shot_key(self, shot: Shot, keyframe_entry: dict, settings: VideoSettings,
-                 dialogue_audio: list[str] = ()) -> str:
+    def shot_key(
+        self, shot: Shot, keyframe_entry: dict, settings: VideoSettings, dialogue_audio: list[str] = ()
+    ) -> str:
         """What the clip of `shot` will be made from, known before encoding: the keyframe's own
         bytes (so the renderer, model, prompt, seed, size and steps), the move, the length, the
         video settings and the sha256 of each dialogue clip the shot covers (a re-voiced line is
         a changed shot, even where its length holds)."""
-        return content_key(self.name, self.version, self.output_settings(), keyframe_entry["sha256"],
-                           keyframe_entry.get("picture_band"), shot.camera_move, shot.duration_frames, repr(settings),
-                           list(dialogue_audio))
+        return content_key(
+            self.name,
+            self.version,
+            self.output_settings(),
+            keyframe_entry["sha256"],
+            keyframe_entry.get("picture_band"),
+            shot.camera_move,
+            shot.duration_frames,
+            repr(settings),
+            list(dialogue_audio),
+        )
 
 
 class CameraMoveAnimator(Animator):
@@ -98,17 +109,34 @@ class VideoDiffusionAnimator(Animator):
         pipe = load_image_to_video(self.model, revision=self.revision, device=device, dtype=dtype)
         width, height = settings.width - settings.width % 8, settings.height - settings.height % 8
         with Image.open(keyframe) as image:
-            clip = generate_clip(pipe, image.convert("RGB"), keyframe_entry["seed"], frames=self.frames,
-                                 fps=max(1, round(self.frames / shot.duration_s)), width=width, height=height,
-                                 steps=self.steps, motion_bucket_id=self.motion_bucket_id,
-                                 noise_aug_strength=self.noise_aug_strength, decode_chunk_size=self.decode_chunk_size)
+            clip = generate_clip(
+                pipe,
+                image.convert("RGB"),
+                keyframe_entry["seed"],
+                frames=self.frames,
+                fps=max(1, round(self.frames / shot.duration_s)),
+                width=width,
+                height=height,
+                steps=self.steps,
+                motion_bucket_id=self.motion_bucket_id,
+                noise_aug_strength=self.noise_aug_strength,
+                decode_chunk_size=self.decode_chunk_size,
+            )
         with tempfile.TemporaryDirectory(prefix="film-assets-clip-") as folder:
             for index, frame in enumerate(clip):
                 frame.save(Path(folder) / f"frame_{index:04d}.png", compress_level=1)
             # the generated frames spread evenly over the shot's length
             rate = Fraction(len(clip)) / Fraction(shot.duration_s).limit_denominator(100000)
             encode_image_sequence(str(Path(folder) / "frame_%04d.png"), rate, shot.duration_frames, output, settings)
-        return {"animator": self.name, "animator_version": self.version, **model_identity(self.model, self.revision),
-                "steps": self.steps, "generated_frames": len(clip), "seed": keyframe_entry["seed"],
-                "motion_bucket_id": self.motion_bucket_id, "noise_aug_strength": self.noise_aug_strength,
-                "device": device, "dtype": str(dtype).removeprefix("torch.")}
+        return {
+            "animator": self.name,
+            "animator_version": self.version,
+            **model_identity(self.model, self.revision),
+            "steps": self.steps,
+            "generated_frames": len(clip),
+            "seed": keyframe_entry["seed"],
+            "motion_bucket_id": self.motion_bucket_id,
+            "noise_aug_strength": self.noise_aug_strength,
+            "device": device,
+            "dtype": str(dtype).removeprefix("torch."),
+        }

@@ -15,8 +15,9 @@ from abc import abstractmethod
 
 import numpy as np
 
-from film_assets.domain.audio import SAMPLE_RATE
-from film_assets.domain.music import SceneCue, compose_score
+from film_assets.domain.sound.audio import SAMPLE_RATE
+from film_assets.domain.sound.cues import SceneCue
+from film_assets.domain.sound.music import compose_score
 from resources.versioned import MediaMaker
 
 
@@ -32,7 +33,7 @@ class Composer(MediaMaker):
 class ProceduralComposer(Composer):
     """Deterministic underscore synthesised on the CPU with numpy: a pad, bass and, for livelier
     scenes, a plucked arpeggio, in a key, mode and tempo read from each scene's time of day,
-    INT/EXT and action words (see film_assets.domain.music and .mood)."""
+    INT/EXT and action words (see film_assets.domain.sound.music and .mood)."""
 
     @property
     def name(self) -> str:

@@ -16,7 +16,7 @@ DEFAULT_NAME_PREFIX = "filmstudio"
 NAMESPACE = "filmstudio"
 
 # Node pools: Terraform labels and taints the EKS node groups with these; step placement
-# (film_assets/placement.py) selects and tolerates them.
+# (film_assets/assets/placement.py) selects and tolerates them.
 NODE_POOL_LABEL = "filmstudio.io/node-pool"
 GPU_POOL, CPU_POOL = "gpu", "cpu"
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -37,8 +37,10 @@ class DeploymentNames:
         if self.tier not in TIERS:
             raise ValueError(f"tier {self.tier!r} is not known: use one of {', '.join(TIERS)}")
         if not _PREFIX.match(self.prefix):
-            raise ValueError(f"name prefix {self.prefix!r} must be 3-32 lowercase letters, digits or '-' "
-                             "(it becomes part of S3 bucket names)")
+            raise ValueError(
+                f"name prefix {self.prefix!r} must be 3-32 lowercase letters, digits or '-' "
+                "(it becomes part of S3 bucket names)"
+            )
 
     @property
     def base(self) -> str:

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from film_assets.domain.characters import generation_seed, prompt_with_characters
-from film_assets.domain.shots import Shot
+from film_assets.domain.shots.breakdown import Shot
+from film_assets.domain.shots.characters import generation_seed, prompt_with_characters
 from resources.model_preflight import GPU_EXTRA_HINT as GPU_EXTRA
 from resources.model_preflight import require_gpu_extra, require_local_model
 from resources.renderer import RenderedKeyframe, Renderer
@@ -43,7 +43,9 @@ class DiffusersRenderer(Renderer):
     def preflight(self, width: int, height: int) -> None:
         require_gpu_extra("diffusers renderer", ("torch", "diffusers", "transformers"))
         if width % 8 or height % 8:
-            raise ValueError(f"diffusion models need sizes in multiples of 8, got {width}x{height}: change --width/--height")
+            raise ValueError(
+                f"diffusion models need sizes in multiples of 8, got {width}x{height}: change --width/--height"
+            )
         require_local_model(self.model, "model", "--model / FILMSTUDIO_MODEL")
 
     def render(self, shots: list[Shot], width: int, height: int, project: str) -> Iterator[RenderedKeyframe]:
@@ -57,30 +59,58 @@ class DiffusersRenderer(Renderer):
         except ImportError as error:
             raise RuntimeError(f"{GPU_EXTRA_HINT} ({error})") from error
         if width % 8 or height % 8:
-            raise ValueError(f"diffusion models need sizes in multiples of 8, got {width}x{height}: change --width/--height")
+            raise ValueError(
+                f"diffusion models need sizes in multiples of 8, got {width}x{height}: change --width/--height"
+            )
 
         device = pick_device(self.device)
         dtype = pick_dtype(device, self.precision)
-        pipe = load_text_to_image(self.model, revision=self.revision, device=device, dtype=dtype,
-                                  scheduler=self.scheduler, compile_unet=self.compile_unet)
+        pipe = load_text_to_image(
+            self.model,
+            revision=self.revision,
+            device=device,
+            dtype=dtype,
+            scheduler=self.scheduler,
+            compile_unet=self.compile_unet,
+        )
         identity = model_identity(self.model, self.revision)
         common = {
-            "renderer": self.name, "renderer_version": self.version, "diffusers_version": diffusers.__version__,
-            **identity, "scheduler": type(pipe.scheduler).__name__, "steps": self.steps, "guidance": self.guidance,
-            "negative_prompt": self.negative_prompt, "width": width, "height": height, "device": device,
-            "dtype": str(dtype).removeprefix("torch."), "torch_version": torch.__version__,
+            "renderer": self.name,
+            "renderer_version": self.version,
+            "diffusers_version": diffusers.__version__,
+            **identity,
+            "scheduler": type(pipe.scheduler).__name__,
+            "steps": self.steps,
+            "guidance": self.guidance,
+            "negative_prompt": self.negative_prompt,
+            "width": width,
+            "height": height,
+            "device": device,
+            "dtype": str(dtype).removeprefix("torch."),
+            "torch_version": torch.__version__,
         }
         for start in range(0, len(shots), self.batch_size):
-            batch = shots[start: start + self.batch_size]
+            batch = shots[start : start + self.batch_size]
             prompts = [prompt_with_characters(shot.prompt, shot.characters) for shot in batch]
             seeds = [generation_seed(shot.seed, shot.sequence, shot.number, shot.characters, project) for shot in batch]
             began = time.perf_counter()
-            images = generate_images(pipe, prompts, seeds, negative_prompt=self.negative_prompt, steps=self.steps,
-                                     guidance=self.guidance, width=width, height=height,
-                                     batch_size=self.batch_size, device=device)
+            images = generate_images(
+                pipe,
+                prompts,
+                seeds,
+                negative_prompt=self.negative_prompt,
+                steps=self.steps,
+                guidance=self.guidance,
+                width=width,
+                height=height,
+                batch_size=self.batch_size,
+                device=device,
+            )
             seconds = (time.perf_counter() - began) / len(batch)
             for shot, prompt, seed, image in zip(batch, prompts, seeds, images, strict=True):
-                yield RenderedKeyframe(shot.code, image.convert("RGB"),
-                                       {**common, "prompt": prompt, "seed": seed, "shot_seed": shot.seed,
-                                        "camera_move": shot.camera_move},
-                                       measurements={"render_seconds": round(seconds, 3)})
+                yield RenderedKeyframe(
+                    shot.code,
+                    image.convert("RGB"),
+                    {**common, "prompt": prompt, "seed": seed, "shot_seed": shot.seed, "camera_move": shot.camera_move},
+                    measurements={"render_seconds": round(seconds, 3)},
+                )

@@ -1,5 +1,5 @@
 """The IO manager that keeps every asset's value in the MediaStore, under the same key template
-as the media itself: projects/<project>/<asset>/<asset>.<ext>.
+as the media itself: projects/<project>/<asset>/<asset>.<ext> (film_assets/storage_keys.py).
 
 Tables are parquet, manifests and parsed documents JSON, text as text: formats a person can open.
 """
@@ -12,9 +12,8 @@ import json
 import pandas as pd
 from dagster import ConfigurableIOManager, InputContext, OutputContext
 
-from resources.media_store import MediaStore, media_key
-
-_FORMATS = ("parquet", "json", "txt")
+from film_assets.storage_keys import ASSET_VALUE_FORMATS, asset_value_key
+from resources.media_store import MediaStore
 
 
 def read_parquet_bytes(data: bytes, columns: list[str] | None = None) -> pd.DataFrame:
@@ -27,8 +26,7 @@ def read_parquet_bytes(data: bytes, columns: list[str] | None = None) -> pd.Data
 
 
 def _key(context: InputContext | OutputContext, extension: str) -> str:
-    asset = context.asset_key.path[-1]
-    return media_key(context.partition_key, asset, f"{asset}.{extension}")
+    return asset_value_key(context.partition_key, context.asset_key.path[-1], extension)
 
 
 class MediaStoreIOManager(ConfigurableIOManager):
@@ -42,12 +40,13 @@ class MediaStoreIOManager(ConfigurableIOManager):
         elif isinstance(obj, str):
             key = self.media_store.put_bytes(_key(context, "txt"), obj.encode())
         else:
-            key = self.media_store.put_bytes(_key(context, "json"),
-                                             json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True).encode())
+            key = self.media_store.put_bytes(
+                _key(context, "json"), json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True).encode()
+            )
         context.add_output_metadata({"stored_at": self.media_store.uri(key)})
 
     def load_input(self, context: InputContext):
-        for extension in _FORMATS:
+        for extension in ASSET_VALUE_FORMATS:
             key = _key(context, extension)  # an input's asset_key is the upstream asset's
             if self.media_store.exists(key):
                 data = self.media_store.get_bytes(key)
@@ -56,4 +55,5 @@ class MediaStoreIOManager(ConfigurableIOManager):
                 return json.loads(data) if extension == "json" else data.decode()
         raise FileNotFoundError(
             f"asset {context.asset_key.to_user_string()} has no stored value for project "
-            f"{context.partition_key!r}: materialize it first")
+            f"{context.partition_key!r}: materialize it first"
+        )

@@ -20,8 +20,6 @@ from pathlib import Path, PurePosixPath
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from film_assets.domain.project_ids import validate_project_id
-
 
 class MediaKeyError(ValueError):
     """A storage key that could escape the store or is otherwise malformed."""
@@ -31,12 +29,7 @@ class MediaNotFound(FileNotFoundError):
     """No object is stored under the key."""
 
 
-def media_key(project_id: str, asset: str, *parts: str) -> str:
-    """The one template for storage keys: projects/<project>/<asset>/<parts...>."""
-    return "/".join(("projects", validate_project_id(project_id), asset, *parts))
-
-
-def _check_key(key: str) -> str:
+def check_key(key: str) -> str:
     path = PurePosixPath(key)
     if not key or key.startswith("/") or any(part in ("", ".", "..") for part in key.split("/")) or path.is_absolute():
         raise MediaKeyError(f"storage key {key!r} must be a relative path without '.', '..' or empty parts")
@@ -103,7 +96,7 @@ class LocalMediaStore(MediaStore):
     root: str = Field(description="Folder that holds every project's media.")
 
     def _path(self, key: str) -> Path:
-        return Path(self.root) / _check_key(key)
+        return Path(self.root) / check_key(key)
 
     def put_bytes(self, key: str, data: bytes) -> str:
         with self.writing(key) as path:
@@ -129,8 +122,9 @@ class LocalMediaStore(MediaStore):
             return [prefix]
         if not base.is_dir():
             return []
-        return sorted(p.relative_to(root).as_posix() for p in base.rglob("*")
-                      if p.is_file() and not p.name.endswith(".part"))
+        return sorted(
+            p.relative_to(root).as_posix() for p in base.rglob("*") if p.is_file() and not p.name.endswith(".part")
+        )
 
     def uri(self, key: str) -> str:
         return self._path(key).resolve().as_uri()

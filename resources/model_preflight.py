@@ -6,8 +6,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-GPU_EXTRA_HINT = ("needs the gpu extra: pip install torch==2.13.0 (CPU) or a CUDA build, "
-                  "then pip install -e '.[gpu]'")
+GPU_EXTRA_HINT = "needs the gpu extra: pip install torch==2.13.0 (CPU) or a CUDA build, then pip install -e '.[gpu]'"
 
 
 def require_gpu_extra(what: str, packages: tuple[str, ...]) -> None:
@@ -20,4 +19,6 @@ def require_local_model(model: str, label: str, setting: str) -> None:
     """A hub id is "org/name"; anything rooted or deeper is a local folder, which must exist."""
     looks_like_path = model.startswith(("/", ".", "~")) or model.count("/") > 1
     if looks_like_path and not Path(model).expanduser().is_dir():
-        raise ValueError(f"{label} path {model} does not exist or is not a folder made with save_pretrained ({setting})")
+        raise ValueError(
+            f"{label} path {model} does not exist or is not a folder made with save_pretrained ({setting})"
+        )

@@ -17,18 +17,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from resources.deployment import DEFAULT_NAME_PREFIX, TIERS, DeploymentNames
 from resources.io_manager import MediaStoreIOManager
 from resources.media_store import LocalMediaStore, MediaStore
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the media makers load numpy, scipy and espeak: only processes that render need them;
     # S3 and SQS load dagster-aws and boto3: only the service profiles need them
     from resources.animator import Animator
     from resources.composer import Composer
-    from resources.renderer import Renderer
     from resources.queue import SqsQueue
+    from resources.renderer import Renderer
     from resources.s3_media_store import S3MediaStore
 
 PROFILES = ("local", "service", "prod")
@@ -36,20 +36,20 @@ SERVICE_PROFILES = ("service", "prod")  # Postgres, S3 and SQS
 
 # The service profile's settings, one variable each (Helm values and `filmstudio up` set them).
 SERVICE_ENV = {
-    "postgres_url": "FILMSTUDIO_POSTGRES_URL",      # postgresql+psycopg2://user:pass@host:5432/db
-    "bucket": "FILMSTUDIO_BUCKET",                  # media bucket
-    "media_prefix": "FILMSTUDIO_MEDIA_PREFIX",      # optional key prefix inside it
-    "queue_url": "FILMSTUDIO_QUEUE_URL",            # render queue
+    "postgres_url": "FILMSTUDIO_POSTGRES_URL",  # postgresql+psycopg2://user:pass@host:5432/db
+    "bucket": "FILMSTUDIO_BUCKET",  # media bucket
+    "media_prefix": "FILMSTUDIO_MEDIA_PREFIX",  # optional key prefix inside it
+    "queue_url": "FILMSTUDIO_QUEUE_URL",  # render queue
     "dead_letter_queue_url": "FILMSTUDIO_DLQ_URL",  # its dead-letter queue
-    "endpoint_url": "AWS_ENDPOINT_URL",             # a moto server locally; unset on AWS
+    "endpoint_url": "AWS_ENDPOINT_URL",  # a moto server locally; unset on AWS
     "region_name": "AWS_REGION",
-    "sensor_interval_s": "FILMSTUDIO_SENSOR_INTERVAL",    # seconds between SQS sensor ticks
-    "sensor_budget_s": "FILMSTUDIO_SENSOR_BUDGET",        # seconds one tick may spend receiving
+    "sensor_interval_s": "FILMSTUDIO_SENSOR_INTERVAL",  # seconds between SQS sensor ticks
+    "sensor_budget_s": "FILMSTUDIO_SENSOR_BUDGET",  # seconds one tick may spend receiving
     "sensor_max_messages": "FILMSTUDIO_SENSOR_MAX_MESSAGES",  # messages one tick takes at most
     # prod profile only
-    "tier": "FILMSTUDIO_TIER",                      # dev, sandbox, staging or production
-    "name_prefix": "FILMSTUDIO_NAME_PREFIX",        # Terraform's name_prefix (default filmstudio)
-    "gpu_image": "FILMSTUDIO_GPU_IMAGE",            # the CUDA image GPU steps run on (else the run's image)
+    "tier": "FILMSTUDIO_TIER",  # dev, sandbox, staging or production
+    "name_prefix": "FILMSTUDIO_NAME_PREFIX",  # Terraform's name_prefix (default filmstudio)
+    "gpu_image": "FILMSTUDIO_GPU_IMAGE",  # the CUDA image GPU steps run on (else the run's image)
 }
 
 
@@ -76,7 +76,7 @@ class ServiceSettings:
     dead_letter_queue_name: str = ""
 
     @classmethod
-    def for_prod(cls) -> "ServiceSettings":
+    def for_prod(cls) -> ServiceSettings:
         """The prod profile's settings: the tier's names (resources/deployment.py) unless a variable
         says otherwise."""
         settings = cls.from_environment()
@@ -84,11 +84,15 @@ class ServiceSettings:
             raise ValueError(f"the prod profile needs FILMSTUDIO_TIER: one of {', '.join(TIERS)}")
         names = DeploymentNames(settings.tier, settings.name_prefix)
         explicit_bucket = os.environ.get(SERVICE_ENV["bucket"])
-        return replace(settings, bucket=explicit_bucket or names.media_bucket, queue_name=names.queue,
-                       dead_letter_queue_name=names.dead_letter_queue)
+        return replace(
+            settings,
+            bucket=explicit_bucket or names.media_bucket,
+            queue_name=names.queue,
+            dead_letter_queue_name=names.dead_letter_queue,
+        )
 
     @classmethod
-    def from_environment(cls) -> "ServiceSettings":
+    def from_environment(cls) -> ServiceSettings:
         values = {name: os.environ[variable] for name, variable in SERVICE_ENV.items() if os.environ.get(variable)}
         if "region_name" not in values and os.environ.get("AWS_DEFAULT_REGION"):
             values["region_name"] = os.environ["AWS_DEFAULT_REGION"]
@@ -108,25 +112,40 @@ class ServiceSettings:
     def queue(self) -> SqsQueue:
         from resources.queue import SqsQueue
 
-        return SqsQueue(queue_url=self.queue_url, dead_letter_queue_url=self.dead_letter_queue_url,
-                        queue_name=self.queue_name, dead_letter_queue_name=self.dead_letter_queue_name,
-                        region_name=self.region_name, endpoint_url=self.endpoint_url)
+        return SqsQueue(
+            queue_url=self.queue_url,
+            dead_letter_queue_url=self.dead_letter_queue_url,
+            queue_name=self.queue_name,
+            dead_letter_queue_name=self.dead_letter_queue_name,
+            region_name=self.region_name,
+            endpoint_url=self.endpoint_url,
+        )
 
     def media_store(self) -> S3MediaStore:
         from dagster_aws.s3 import S3Resource
 
         from resources.s3_media_store import S3MediaStore
 
-        return S3MediaStore(bucket=self.bucket, prefix=self.media_prefix,
-                            s3=S3Resource(endpoint_url=self.endpoint_url, region_name=self.region_name))
+        return S3MediaStore(
+            bucket=self.bucket,
+            prefix=self.media_prefix,
+            s3=S3Resource(endpoint_url=self.endpoint_url, region_name=self.region_name),
+        )
 
 
 RENDERERS = ("storyboard", "diffusers")
 # the diffusers renderer's settings as environment variables, for `dagster dev` and deployments
-RENDERER_ENV = {"model": "FILMSTUDIO_MODEL", "revision": "FILMSTUDIO_MODEL_REVISION", "steps": "FILMSTUDIO_STEPS",
-                "guidance": "FILMSTUDIO_GUIDANCE", "scheduler": "FILMSTUDIO_SCHEDULER",
-                "batch_size": "FILMSTUDIO_BATCH_SIZE", "precision": "FILMSTUDIO_PRECISION", "device": "FILMSTUDIO_DEVICE",
-                "compile_unet": "FILMSTUDIO_COMPILE"}
+RENDERER_ENV = {
+    "model": "FILMSTUDIO_MODEL",
+    "revision": "FILMSTUDIO_MODEL_REVISION",
+    "steps": "FILMSTUDIO_STEPS",
+    "guidance": "FILMSTUDIO_GUIDANCE",
+    "scheduler": "FILMSTUDIO_SCHEDULER",
+    "batch_size": "FILMSTUDIO_BATCH_SIZE",
+    "precision": "FILMSTUDIO_PRECISION",
+    "device": "FILMSTUDIO_DEVICE",
+    "compile_unet": "FILMSTUDIO_COMPILE",
+}
 
 
 @dataclass(frozen=True)
@@ -141,8 +160,13 @@ class RendererChoice:
             raise ValueError("the diffusers renderer needs a model: --model PATH_OR_HUB_ID (or FILMSTUDIO_MODEL)")
 
 
-MOTION_ENV = {"model": "FILMSTUDIO_MOTION_MODEL", "steps": "FILMSTUDIO_MOTION_STEPS",
-              "frames": "FILMSTUDIO_MOTION_FRAMES", "device": "FILMSTUDIO_DEVICE", "precision": "FILMSTUDIO_PRECISION"}
+MOTION_ENV = {
+    "model": "FILMSTUDIO_MOTION_MODEL",
+    "steps": "FILMSTUDIO_MOTION_STEPS",
+    "frames": "FILMSTUDIO_MOTION_FRAMES",
+    "device": "FILMSTUDIO_DEVICE",
+    "precision": "FILMSTUDIO_PRECISION",
+}
 MUSIC_ENV = {"model": "FILMSTUDIO_MUSIC_MODEL", "device": "FILMSTUDIO_DEVICE", "precision": "FILMSTUDIO_PRECISION"}
 
 
@@ -152,7 +176,7 @@ class Environment:
     home: Path
     renderer: RendererChoice = field(default_factory=RendererChoice)
     motion: dict = field(default_factory=dict)  # VideoDiffusionAnimator fields; empty: camera moves
-    music: dict = field(default_factory=dict)   # MusicGenComposer fields; empty: procedural score
+    music: dict = field(default_factory=dict)  # MusicGenComposer fields; empty: procedural score
     service: ServiceSettings = field(default_factory=ServiceSettings)
 
     @property
@@ -178,17 +202,29 @@ def current_environment() -> Environment:
     options = {name: os.environ[variable] for name, variable in RENDERER_ENV.items() if os.environ.get(variable)}
     renderer = RendererChoice(os.environ.get("FILMSTUDIO_RENDERER", "storyboard"), options)
     service = {"service": ServiceSettings.from_environment, "prod": ServiceSettings.for_prod}.get(
-        profile, ServiceSettings)()
-    return Environment(profile=profile, home=home, renderer=renderer, motion=_model_options(MOTION_ENV),
-                       music=_model_options(MUSIC_ENV), service=service)
+        profile, ServiceSettings
+    )()
+    return Environment(
+        profile=profile,
+        home=home,
+        renderer=renderer,
+        motion=_model_options(MOTION_ENV),
+        music=_model_options(MUSIC_ENV),
+        service=service,
+    )
 
 
 def prod_environment(names: DeploymentNames, gpu_image: str = "") -> Environment:
     """The prod profile for a tier without reading the environment (what `filmstudio deploy`
     renders)."""
-    service = ServiceSettings(tier=names.tier, name_prefix=names.prefix, bucket=names.media_bucket,
-                              queue_name=names.queue, dead_letter_queue_name=names.dead_letter_queue,
-                              gpu_image=gpu_image)
+    service = ServiceSettings(
+        tier=names.tier,
+        name_prefix=names.prefix,
+        bucket=names.media_bucket,
+        queue_name=names.queue,
+        dead_letter_queue_name=names.dead_letter_queue,
+        gpu_image=gpu_image,
+    )
     return Environment(profile="prod", home=Path("/tmp/filmstudio"), service=service)
 
 

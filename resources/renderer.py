@@ -15,13 +15,24 @@ from dataclasses import asdict, dataclass
 
 from PIL import Image
 
-from film_assets.domain.shots import Shot
-from film_assets.domain.storyboard import draw_storyboard, picture_band
+from film_assets.domain.shots.breakdown import Shot
+from film_assets.domain.storyboard.panel import draw_storyboard, picture_band
 from resources.versioned import MediaMaker, content_key
 
 # The shot fields a keyframe can depend on; timing (durations, start times) never shapes a still.
-KEYFRAME_INPUTS = ("code", "prompt", "seed", "caption", "shot_type", "characters", "camera_move", "scene_heading",
-                   "int_ext", "location", "time_of_day")
+KEYFRAME_INPUTS = (
+    "code",
+    "prompt",
+    "seed",
+    "caption",
+    "shot_type",
+    "characters",
+    "camera_move",
+    "scene_heading",
+    "int_ext",
+    "location",
+    "time_of_day",
+)
 
 
 @dataclass(frozen=True)
@@ -50,8 +61,14 @@ class Renderer(MediaMaker):
     def shot_key(self, shot: Shot, width: int, height: int) -> str:
         """What the keyframe of `shot` will be made from, known before rendering: a stored
         keyframe with this key is reused instead of rendered again."""
-        return content_key(self.name, self.version, self.output_settings(),
-                           {name: getattr(shot, name) for name in KEYFRAME_INPUTS}, width, height)
+        return content_key(
+            self.name,
+            self.version,
+            self.output_settings(),
+            {name: getattr(shot, name) for name in KEYFRAME_INPUTS},
+            width,
+            height,
+        )
 
 
 class StoryboardRenderer(Renderer):
@@ -72,10 +89,20 @@ class StoryboardRenderer(Renderer):
             spec = asdict(shot)
             spec["characters"] = list(shot.characters)
             parameters = {  # every input draw_storyboard reads: same parameters, same image
-                "renderer": self.name, "renderer_version": self.version, "prompt": shot.prompt,
-                "seed": shot.seed, "width": width, "height": height, "caption": shot.caption,
-                "shot_type": shot.shot_type, "characters": list(shot.characters), "camera_move": shot.camera_move,
-                "scene_heading": shot.scene_heading, "int_ext": shot.int_ext, "location": shot.location,
-                "time_of_day": shot.time_of_day, "code": shot.code,
+                "renderer": self.name,
+                "renderer_version": self.version,
+                "prompt": shot.prompt,
+                "seed": shot.seed,
+                "width": width,
+                "height": height,
+                "caption": shot.caption,
+                "shot_type": shot.shot_type,
+                "characters": list(shot.characters),
+                "camera_move": shot.camera_move,
+                "scene_heading": shot.scene_heading,
+                "int_ext": shot.int_ext,
+                "location": shot.location,
+                "time_of_day": shot.time_of_day,
+                "code": shot.code,
             }
             yield RenderedKeyframe(shot.code, draw_storyboard(spec, width, height), parameters, band)

@@ -12,7 +12,7 @@ from dagster_aws.s3 import S3Resource
 from pydantic import Field, PrivateAttr
 
 from resources.aws_clients import shared_client
-from resources.media_store import MediaKeyError, MediaNotFound, MediaStore, _check_key
+from resources.media_store import MediaKeyError, MediaNotFound, MediaStore, check_key
 
 
 class S3MediaStore(MediaStore):
@@ -20,8 +20,12 @@ class S3MediaStore(MediaStore):
 
     bucket: str = Field(description="Bucket that holds every project's media.")
     prefix: str = Field(default="", description="Optional key prefix inside the bucket.")
-    s3: S3Resource = Field(default_factory=S3Resource, description="Connection settings (region, endpoint, credentials).")
-    scratch_dir: str | None = Field(default=None, description="Local folder for temporary files; the system default if unset.")
+    s3: S3Resource = Field(
+        default_factory=S3Resource, description="Connection settings (region, endpoint, credentials)."
+    )
+    scratch_dir: str | None = Field(
+        default=None, description="Local folder for temporary files; the system default if unset."
+    )
 
     _client = PrivateAttr(default=None)
 
@@ -31,17 +35,17 @@ class S3MediaStore(MediaStore):
             self._client = shared_client("s3", self.s3.model_dump(), self.s3.get_client)
         return self._client
 
-    def _object_key(self, key: str) -> str:
-        _check_key(key)
+    def object_key(self, key: str) -> str:
+        check_key(key)
         return f"{self.prefix.strip('/')}/{key}" if self.prefix.strip("/") else key
 
     def put_bytes(self, key: str, data: bytes) -> str:
-        self.client.put_object(Bucket=self.bucket, Key=self._object_key(key), Body=data)
+        self.client.put_object(Bucket=self.bucket, Key=self.object_key(key), Body=data)
         return key
 
     def get_bytes(self, key: str) -> bytes:
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=self._object_key(key))["Body"].read()
+            return self.client.get_object(Bucket=self.bucket, Key=self.object_key(key))["Body"].read()
         except self.client.exceptions.NoSuchKey as error:
             raise MediaNotFound(f"nothing stored at {key!r} in s3://{self.bucket}") from error
 
@@ -49,7 +53,7 @@ class S3MediaStore(MediaStore):
         from botocore.exceptions import ClientError
 
         try:
-            self.client.head_object(Bucket=self.bucket, Key=self._object_key(key))
+            self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))
             return True
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
@@ -57,23 +61,23 @@ class S3MediaStore(MediaStore):
             raise
 
     def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self._object_key(key))  # S3: no error when absent
+        self.client.delete_object(Bucket=self.bucket, Key=self.object_key(key))  # S3: no error when absent
 
     def list_keys(self, prefix: str) -> list[str]:
-        strip = len(self._object_key("x")) - 1
+        strip = len(self.object_key("x")) - 1
         keys = []
         paginator = self.client.get_paginator("list_objects_v2")
         root = self.prefix.strip("/") + "/" if self.prefix.strip("/") else ""
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._object_key(prefix) if prefix else root):
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.object_key(prefix) if prefix else root):
             keys.extend(item["Key"][strip:] for item in page.get("Contents", []))
         return sorted(keys)
 
     def uri(self, key: str) -> str:
-        return f"s3://{self.bucket}/{self._object_key(key)}"
+        return f"s3://{self.bucket}/{self.object_key(key)}"
 
     @contextmanager
     def writing(self, key: str) -> Iterator[Path]:
-        object_key = self._object_key(key)
+        object_key = self.object_key(key)
         with tempfile.TemporaryDirectory(dir=self.scratch_dir, prefix="film-assets-") as folder:
             path = Path(folder) / PurePosixPath(key).name
             yield path
@@ -90,7 +94,7 @@ class S3MediaStore(MediaStore):
         with tempfile.TemporaryDirectory(dir=self.scratch_dir, prefix="film-assets-") as folder:
             path = Path(folder) / PurePosixPath(key).name
             try:
-                self.client.download_file(self.bucket, self._object_key(key), str(path))
+                self.client.download_file(self.bucket, self.object_key(key), str(path))
             except ClientError as error:
                 if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                     raise MediaNotFound(f"nothing stored at {key!r} in s3://{self.bucket}") from error

@@ -5,11 +5,11 @@ what lineage and content-addressed re-synthesis rely on, like the renderer does 
 
 A heavier engine plugs in behind the same interface: subclass `Voice`, give it its own `name`
 and `version`, map the same character names to its own speaker ids in `cast`, and return a
-`SpokenLine` (float32 mono at film_assets.domain.audio.SAMPLE_RATE, parameters naming the
+`SpokenLine` (float32 mono at film_assets.domain.sound.audio.SAMPLE_RATE, parameters naming the
 model and its revision) from `speak`. A neural TTS shipped as a wheel would load its model
 lazily inside `speak` (once per process, like the espeak library) and keep its framework
 imports there too, so CPU-only installs and this module never import torch. The delivery table
-(film_assets.domain.voices.delivery_for) and the V.O./O.S. effects can be reused as they are.
+(film_assets.domain.sound.voices.delivery_for) and the V.O./O.S. effects can be reused as they are.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Mapping
 
-
-from film_assets.domain import espeak
-from film_assets.domain.dialogue import LineSpec
-from film_assets.domain.voices import VOICES_VERSION, SpokenLine, cast_voices, speak_line
+from film_assets.bindings import espeak
+from film_assets.domain.screenplay.dialogue import LineSpec
+from film_assets.domain.sound.voices import VOICES_VERSION, SpokenLine, cast_voices, speak_line
 from resources.versioned import MediaMaker
 
 
@@ -50,7 +49,7 @@ class EspeakVoice(Voice):
         return f"{VOICES_VERSION}+{espeak.version()}"  # e.g. "1+1.52.0"
 
     def cast(self, characters: list[str], overrides: Mapping[str, str] | None = None) -> dict[str, str]:
-        return cast_voices(characters, overrides)
+        return cast_voices(characters, overrides, espeak)
 
     def speak(self, line: LineSpec, voice_id: str) -> SpokenLine:
-        return speak_line(line, voice_id)
+        return speak_line(line, voice_id, espeak)

@@ -36,13 +36,15 @@ def read_request(body: str) -> RenderRequest:
         raise PoisonMessage(f"bad message: expected a JSON object, got {type(data).__name__}")
     # Said apart from other schema errors: a newer API's message needs a newer sensor, not a fix.
     if "schema_version" in data and data["schema_version"] != SCHEMA_VERSION:
-        raise PoisonMessage(f"unknown schema_version {data['schema_version']!r}: "
-                            f"this sensor reads version {SCHEMA_VERSION}")
+        raise PoisonMessage(
+            f"unknown schema_version {data['schema_version']!r}: this sensor reads version {SCHEMA_VERSION}"
+        )
     try:
         return RenderRequest.model_validate(data)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(str(part) for part in item['loc']) or 'message'}: {item['msg']}"
-                             for item in error.errors())
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc']) or 'message'}: {item['msg']}" for item in error.errors()
+        )
         raise PoisonMessage(f"invalid render request: {problems}") from None
 
 
@@ -51,12 +53,16 @@ def check_request(request: RenderRequest, media_store: MediaStore, project_known
     its project, a re-render names a project never rendered, or the screenplay is not stored."""
     key = request.screenplay_key
     parts = key.split("/")
-    if (len(parts) < 3 or parts[:2] != ["projects", request.project_id]
-            or any(part in ("", ".", "..") for part in parts)):
+    if (
+        len(parts) < 3
+        or parts[:2] != ["projects", request.project_id]
+        or any(part in ("", ".", "..") for part in parts)
+    ):
         raise PoisonMessage(f"screenplay_key {key!r} is not under projects/{request.project_id}/")
     if request.action == "rerender" and not project_known:
-        raise PoisonMessage(f"unknown project {request.project_id!r}: a rerender needs a project "
-                            "that was submitted before")
+        raise PoisonMessage(
+            f"unknown project {request.project_id!r}: a rerender needs a project that was submitted before"
+        )
     try:
         stored = media_store.exists(key)
     except MediaKeyError as error:
@@ -74,13 +80,15 @@ class PendingMessages:
     unreadable_cursor: bool = False
 
     @classmethod
-    def from_cursor(cls, cursor: str | None) -> "PendingMessages":
+    def from_cursor(cls, cursor: str | None) -> PendingMessages:
         if not cursor:
             return cls()
         try:
             entries = json.loads(cursor)["pending"]
-            if not all(isinstance(entry.get("handles"), list) and isinstance(entry.get("since"), (int, float))
-                       for entry in entries.values()):
+            if not all(
+                isinstance(entry.get("handles"), list) and isinstance(entry.get("since"), (int, float))
+                for entry in entries.values()
+            ):
                 raise ValueError("entry without handles or since")
             return cls(entries)
         except (ValueError, KeyError, TypeError, AttributeError):

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 
 from dagster import (
     AssetKey,
-    DefaultSensorStatus,
     DagsterInstance,
+    DefaultSensorStatus,
     RunRequest,
     RunsFilter,
     SensorDefinition,
@@ -46,7 +46,7 @@ from dagster import (
 from film_assets.contract import JOB_ID_TAG, RenderRequest
 from film_assets.jobs import RENDER_FILM
 from film_assets.partitions import projects
-from film_assets.submission import record_rejection
+from film_assets.storage.submission import record_rejection
 from resources.media_store import MediaStore
 from resources.profiles import ServiceSettings
 from resources.queue import QueueMessage, SqsQueue
@@ -68,10 +68,14 @@ def build_render_requests_sensor(settings: ServiceSettings, receive_wait_s: int 
     """The sensor for the service profile; `receive_wait_s` is the long-poll wait of each receive
     (tests against moto, which answers exactly, pass 0)."""
 
-    @sensor(name=SENSOR_NAME, job_name=RENDER_FILM, minimum_interval_seconds=settings.sensor_interval_s,
-            default_status=DefaultSensorStatus.RUNNING,
-            description="Turns SQS render requests into project partitions and render_film runs "
-                        "(run_key = job_id); poison messages go to the dead-letter queue.")
+    @sensor(
+        name=SENSOR_NAME,
+        job_name=RENDER_FILM,
+        minimum_interval_seconds=settings.sensor_interval_s,
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Turns SQS render requests into project partitions and render_film runs "
+        "(run_key = job_id); poison messages go to the dead-letter queue.",
+    )
     def render_requests(context: SensorEvaluationContext, queue: SqsQueue, media_store: MediaStore):
         return evaluate_render_requests(context, queue, media_store, settings, receive_wait_s)
 
@@ -81,12 +85,18 @@ def build_render_requests_sensor(settings: ServiceSettings, receive_wait_s: int 
 @dataclass
 class _Job:
     """One job id seen this tick: its request and every message carrying it."""
+
     request: RenderRequest
     messages: list[QueueMessage] = field(default_factory=list)
 
 
-def evaluate_render_requests(context: SensorEvaluationContext, queue: SqsQueue, media_store: MediaStore,
-                             settings: ServiceSettings, receive_wait_s: int = RECEIVE_WAIT_S) -> SensorResult:
+def evaluate_render_requests(
+    context: SensorEvaluationContext,
+    queue: SqsQueue,
+    media_store: MediaStore,
+    settings: ServiceSettings,
+    receive_wait_s: int = RECEIVE_WAIT_S,
+) -> SensorResult:
     fault = _injected_fault()
     instance = context.instance
     pending = PendingMessages.from_cursor(context.cursor)
@@ -128,8 +138,11 @@ def evaluate_render_requests(context: SensorEvaluationContext, queue: SqsQueue, 
         # Only a rerender needs its project registered already; a render earlier in this batch
         # counts, as partitions are added before any run starts. A render asks for its key without
         # a lookup: the daemon skips keys that exist (and looks each one up anyway).
-        known = (request.action == "render" or request.project_id in new_projects
-                 or instance.has_dynamic_partition(projects.name, request.project_id))
+        known = (
+            request.action == "render"
+            or request.project_id in new_projects
+            or instance.has_dynamic_partition(projects.name, request.project_id)
+        )
         try:
             check_request(request, media_store, known)
         except PoisonMessage as poison:
@@ -140,25 +153,34 @@ def evaluate_render_requests(context: SensorEvaluationContext, queue: SqsQueue, 
             continue
         if request.action == "render" and request.project_id not in new_projects:
             new_projects.append(request.project_id)
-        run_requests.append(RunRequest(
-            run_key=job_id, partition_key=request.project_id, tags=request.run_tags(),
-            asset_selection=[AssetKey(name) for name in request.assets] if request.assets else None))
+        run_requests.append(
+            RunRequest(
+                run_key=job_id,
+                partition_key=request.project_id,
+                tags=request.run_tags(),
+                asset_selection=[AssetKey(name) for name in request.assets] if request.assets else None,
+            )
+        )
         pending.add(job_id, [m.receipt_handle for m in job.messages], now)
 
     if refused:
-        context.log.info(f"{SENSOR_NAME}: SQS refused {len(refused)} delete(s) (expired receipt handles); "
-                         "those messages come back and are deleted then")
-    summary = (f"received {len(messages)}, requested {len(run_requests)}, "
-               f"deleted {len(settled) + len(redelivered) - len(refused)} "
-               f"({len(settled)} settled from earlier ticks, {len(redelivered)} already run), "
-               f"dead-lettered {dead_lettered}, pending {len(pending)}"
-               + (f", forgot {len(stale)} stale" if stale else ""))
+        context.log.info(
+            f"{SENSOR_NAME}: SQS refused {len(refused)} delete(s) (expired receipt handles); "
+            "those messages come back and are deleted then"
+        )
+    summary = (
+        f"received {len(messages)}, requested {len(run_requests)}, "
+        f"deleted {len(settled) + len(redelivered) - len(refused)} "
+        f"({len(settled)} settled from earlier ticks, {len(redelivered)} already run), "
+        f"dead-lettered {dead_lettered}, pending {len(pending)}" + (f", forgot {len(stale)} stale" if stale else "")
+    )
     context.log.info(f"{SENSOR_NAME}: {summary}")
     return SensorResult(
         run_requests=run_requests,
         dynamic_partitions_requests=[projects.build_add_request(new_projects)] if new_projects else [],
-        skip_reason=None if run_requests else SkipReason(
-            "no render requests in the queue" if not messages else f"no new render requests: {summary}"),
+        skip_reason=None
+        if run_requests
+        else SkipReason("no render requests in the queue" if not messages else f"no new render requests: {summary}"),
         cursor=pending.to_cursor(),
     )
 
@@ -198,8 +220,9 @@ def _dead_letter(context: SensorEvaluationContext, queue: SqsQueue, message: Que
     context.log.warning(f"{SENSOR_NAME}: message {message.message_id} dead-lettered: {reason}")
 
 
-def _note_rejection(context: SensorEvaluationContext, media_store: MediaStore, request: RenderRequest,
-                    reason: str) -> None:
+def _note_rejection(
+    context: SensorEvaluationContext, media_store: MediaStore, request: RenderRequest, reason: str
+) -> None:
     """Leave the reason where the API finds it; the message is already safe in the DLQ, so a
     failure here is logged, not raised."""
     try:

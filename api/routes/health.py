@@ -5,15 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
+from api.clients import ApiClients, api_clients
 from api.models import Health
-from api.services import Services, services
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", response_model=Health, summary="Is the service up?",
-            responses={503: {"model": Health, "description": "Postgres or the queue is unreachable."}})
-def health(app: Services = Depends(services)):
+@router.get(
+    "/health",
+    response_model=Health,
+    summary="Is the service up?",
+    responses={503: {"model": Health, "description": "Postgres or the queue is unreachable."}},
+)
+def health(app: ApiClients = Depends(api_clients)):
     checks = {"postgres": _check(app.ping_postgres), "queue": _check(app.ping_queue)}
     failing = [f"{name}: {result}" for name, result in checks.items() if result != "ok"]
     if failing:

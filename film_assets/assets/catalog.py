@@ -9,7 +9,7 @@ import pandas as pd
 from dagster import DataVersion, Failure, MetadataValue, TableColumn, TableRecord, TableSchema
 from PIL import Image
 
-from film_assets.domain.project_ids import InvalidProjectId, validate_project_id
+from film_assets.domain.projects.ids import InvalidProjectId, validate_project_id
 from resources.versioned import content_key
 
 THUMBNAIL_SIZE = (128, 72)
@@ -36,8 +36,10 @@ def thumbnail_jpeg(image: Image.Image) -> bytes:
 def thumbnails_markdown(thumbnails: list[tuple[str, bytes]], more: int = 0) -> MetadataValue:
     """Dagster has no image metadata type: inline data-URI JPEGs (thumbnail_jpeg's) in markdown show
     as thumbnails (the first MAX_THUMBNAILS; `more` counts images left out before the call)."""
-    cells = [f"![{code}](data:image/jpeg;base64,{base64.b64encode(jpeg).decode()}) `{code}`"
-             for code, jpeg in thumbnails[:MAX_THUMBNAILS]]
+    cells = [
+        f"![{code}](data:image/jpeg;base64,{base64.b64encode(jpeg).decode()}) `{code}`"
+        for code, jpeg in thumbnails[:MAX_THUMBNAILS]
+    ]
     left_out = more + max(len(thumbnails) - MAX_THUMBNAILS, 0)
     tail = f"\n\n…and {left_out} more" if left_out else ""
     return MetadataValue.md("\n".join(cells) + tail)

@@ -34,5 +34,7 @@ class KeptResult:
 
     def remember(self, inputs_key: str, value: dict) -> dict:
         """Call once every file is written."""
-        self.store.put_bytes(self.record_key, json.dumps({"inputs": inputs_key, "value": value}, sort_keys=True).encode())
+        self.store.put_bytes(
+            self.record_key, json.dumps({"inputs": inputs_key, "value": value}, sort_keys=True).encode()
+        )
         return value

@@ -6,21 +6,26 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import pandas as pd
-from PIL import Image
 from dagster import AssetExecutionContext, Config, MetadataValue, Output, asset
+from PIL import Image
 from pydantic import Field
 
 from film_assets.assets.catalog import (
-    MAX_THUMBNAILS, project_of, table, thumbnail_jpeg, thumbnails_markdown, value_version,
+    MAX_THUMBNAILS,
+    project_of,
+    table,
+    thumbnail_jpeg,
+    thumbnails_markdown,
+    value_version,
 )
+from film_assets.assets.placement import op_tags, pool
 from film_assets.assets.run_request import forced_shots
-from film_assets.assets.shot_versions import ShotVersions
-from film_assets.domain.shots import shots_from_frame
-from film_assets.domain.video import VideoSettings
+from film_assets.domain.shots.table import shots_from_frame
+from film_assets.domain.video.encoding import VideoSettings
 from film_assets.partitions import projects
-from film_assets.placement import op_tags, pool
-from resources.media_store import MediaNotFound, MediaStore
+from film_assets.storage.shot_versions import ShotVersions
 from resources.animator import Animator
+from resources.media_store import MediaNotFound, MediaStore
 from resources.renderer import Renderer
 
 GROUP = "picture"
@@ -40,37 +45,56 @@ class _Progress:
             self.last = now
 
 
-@asset(partitions_def=projects, group_name=GROUP, code_version="2",
-       op_tags=op_tags("keyframes"), pool=pool("keyframes"),
-       description="One keyframe image per shot from the Renderer resource, with the parameters that made it. "
-                   "Each render is kept as a shot version (v001, v002, …); shots whose inputs are unchanged "
-                   "reuse their newest version.")
-def keyframes(context: AssetExecutionContext, shot_list: pd.DataFrame, media_store: MediaStore,
-              renderer: Renderer) -> Output[dict]:
+@asset(
+    partitions_def=projects,
+    group_name=GROUP,
+    code_version="2",
+    op_tags=op_tags("keyframes"),
+    pool=pool("keyframes"),
+    description="One keyframe image per shot from the Renderer resource, with the parameters that made it. "
+    "Each render is kept as a shot version (v001, v002, …); shots whose inputs are unchanged "
+    "reuse their newest version.",
+)
+def keyframes(
+    context: AssetExecutionContext, shot_list: pd.DataFrame, media_store: MediaStore, renderer: Renderer
+) -> Output[dict]:
     project = project_of(context)
     shots = shots_from_frame(shot_list)
     width, height = (shots[0].width, shots[0].height) if shots else (1280, 720)
     versions, forced = ShotVersions(media_store, project, context.run.run_id), forced_shots(context)
     shot_keys = {shot.code: renderer.shot_key(shot, width, height) for shot in shots}
-    reused = {shot.code: record for shot in shots
-              if (record := versions.find(shot.code, "keyframe", shot_keys[shot.code],
-                                          made_in_this_run=shot.code in forced))}
+    reused = {
+        shot.code: record
+        for shot in shots
+        if (record := versions.find(shot.code, "keyframe", shot_keys[shot.code], made_in_this_run=shot.code in forced))
+    }
     to_render = [shot for shot in shots if shot.code not in reused]
     if reused:
-        context.log.info(f"keyframes: {len(reused)} of {len(shots)} shots already rendered from the same inputs; "
-                         f"rendering {len(to_render)}")
+        context.log.info(
+            f"keyframes: {len(reused)} of {len(shots)} shots already rendered from the same inputs; "
+            f"rendering {len(to_render)}"
+        )
     shown = [shot.code for shot in shots][:MAX_THUMBNAILS]  # only these become thumbnails
     rendered_entries, thumbs, progress = {}, {}, _Progress(context, "keyframes", len(to_render))
     started = time.perf_counter()
     for done, rendered in enumerate(renderer.render(to_render, width, height, project), start=1):
         buffer = io.BytesIO()
-        rendered.image.save(buffer, format="PNG", compress_level=1)  # zlib level 6 costs ~3x the time for ~20% less size
+        rendered.image.save(
+            buffer, format="PNG", compress_level=1
+        )  # zlib level 6 costs ~3x the time for ~20% less size
         data = buffer.getvalue()
         band = rendered.picture_band or (0, height)
-        entry = {"render_key": rendered.render_key, "shot_key": shot_keys[rendered.code],
-                 "picture_band": list(band), "sha256": hashlib.sha256(data).hexdigest(), **rendered.parameters,
-                 **(rendered.measurements or {})}
-        record = versions.add_keyframe(rendered.code, data, entry, versions.reason(rendered.code, rendered.code in forced))
+        entry = {
+            "render_key": rendered.render_key,
+            "shot_key": shot_keys[rendered.code],
+            "picture_band": list(band),
+            "sha256": hashlib.sha256(data).hexdigest(),
+            **rendered.parameters,
+            **(rendered.measurements or {}),
+        }
+        record = versions.add_keyframe(
+            rendered.code, data, entry, versions.reason(rendered.code, rendered.code in forced)
+        )
         rendered_entries[rendered.code] = record["keyframe"]
         if rendered.code in shown:
             thumbs[rendered.code] = keyframe_thumbnail(media_store, record["keyframe"], rendered.image)
@@ -78,20 +102,48 @@ def keyframes(context: AssetExecutionContext, shot_list: pd.DataFrame, media_sto
     manifest = {shot.code: rendered_entries.get(shot.code) or reused[shot.code]["keyframe"] for shot in shots}
     for code in (code for code in shown if code in reused):
         thumbs[code] = keyframe_thumbnail(media_store, manifest[code])
-    rows = [{"code": code, "version": entry["version"], "render_key": entry["render_key"], "seed": entry["seed"],
-             "prompt": entry["prompt"][:120], "status": "reused" if code in reused else "rendered"}
-            for code, entry in manifest.items()]
+    rows = [
+        {
+            "code": code,
+            "version": entry["version"],
+            "render_key": entry["render_key"],
+            "seed": entry["seed"],
+            "prompt": entry["prompt"][:120],
+            "status": "reused" if code in reused else "rendered",
+        }
+        for code, entry in manifest.items()
+    ]
     source_lines = {shot.code: shot.source_line for shot in shots}
-    return Output(manifest, data_version=value_version(manifest), metadata={
-        "shots": len(manifest), "shots_rendered": len(rendered_entries), "shots_reused": len(reused),
-        "renderer": f"{renderer.name} v{renderer.version}",
-        "frame_size": f"{width}x{height}", "render_seconds": round(time.perf_counter() - started, 3),
-        "thumbnails": thumbnails_markdown([(code, thumbs[code]) for code in shown], more=len(manifest) - len(shown)),
-        "keyframe_table": table(rows, {"code": "string", "version": "string", "render_key": "string", "seed": "int",
-                                       "prompt": "string", "status": "string"}),
-        # per-shot lineage in the event log itself, so the API answers from the instance alone
-        "shot_lineage": MetadataValue.json({code: _lineage(entry, source_lines.get(code)) for code, entry in manifest.items()}),
-    })
+    return Output(
+        manifest,
+        data_version=value_version(manifest),
+        metadata={
+            "shots": len(manifest),
+            "shots_rendered": len(rendered_entries),
+            "shots_reused": len(reused),
+            "renderer": f"{renderer.name} v{renderer.version}",
+            "frame_size": f"{width}x{height}",
+            "render_seconds": round(time.perf_counter() - started, 3),
+            "thumbnails": thumbnails_markdown(
+                [(code, thumbs[code]) for code in shown], more=len(manifest) - len(shown)
+            ),
+            "keyframe_table": table(
+                rows,
+                {
+                    "code": "string",
+                    "version": "string",
+                    "render_key": "string",
+                    "seed": "int",
+                    "prompt": "string",
+                    "status": "string",
+                },
+            ),
+            # per-shot lineage in the event log itself, so the API answers from the instance alone
+            "shot_lineage": MetadataValue.json(
+                {code: _lineage(entry, source_lines.get(code)) for code, entry in manifest.items()}
+            ),
+        },
+    )
 
 
 THUMBNAIL_FILE = "keyframe_thumb.jpg"
@@ -112,32 +164,64 @@ def keyframe_thumbnail(media_store: MediaStore, keyframe: dict, image: Image.Ima
     return jpeg
 
 
-LINEAGE_FIELDS = ("prompt", "negative_prompt", "seed", "renderer", "renderer_version", "model", "revision",
-                  "weights_sha256", "scheduler", "steps", "guidance", "device", "dtype")
+LINEAGE_FIELDS = (
+    "prompt",
+    "negative_prompt",
+    "seed",
+    "renderer",
+    "renderer_version",
+    "model",
+    "revision",
+    "weights_sha256",
+    "scheduler",
+    "steps",
+    "guidance",
+    "device",
+    "dtype",
+)
 
 
 def _lineage(entry: dict, source_line: int | None) -> dict:
     """What made one shot's keyframe: the script line, prompt, seed, renderer and model."""
-    return {"render_key": entry["render_key"], "version": entry["version"], "script_line": source_line,
-            "image_key": entry["key"],
-            **{name: entry[name] for name in LINEAGE_FIELDS if name in entry}}
+    return {
+        "render_key": entry["render_key"],
+        "version": entry["version"],
+        "script_line": source_line,
+        "image_key": entry["key"],
+        **{name: entry[name] for name in LINEAGE_FIELDS if name in entry},
+    }
 
 
 class ShotClipsConfig(Config):
     parallel_encodes: int = Field(
-        default=2, ge=1, le=16,
+        default=2,
+        ge=1,
+        le=16,
         description="Shots encoded at once. Each ffmpeg already uses every core, but a shot's start "
-                    "and end leave cores idle: two at a time measured ~20% faster on 2 cores.")
+        "and end leave cores idle: two at a time measured ~20% faster on 2 cores.",
+    )
 
 
-@asset(partitions_def=projects, group_name=GROUP, code_version="2",
-       op_tags=op_tags("shot_clips"), pool=pool("shot_clips"),
-       description="Each shot in motion at the project's fps, encoded as its own H.264 segment: a camera move "
-                   "(push-in, pull-out, pan) over its keyframe, or an image-to-video model when configured. "
-                   "A shot's key covers its keyframe, move, length, video settings and the dialogue audio it "
-                   "covers; unchanged shots reuse their newest version.")
-def shot_clips(context: AssetExecutionContext, config: ShotClipsConfig, shot_list: pd.DataFrame, keyframes: dict,
-               dialogue_track: dict, media_store: MediaStore, animator: Animator) -> Output[dict]:
+@asset(
+    partitions_def=projects,
+    group_name=GROUP,
+    code_version="2",
+    op_tags=op_tags("shot_clips"),
+    pool=pool("shot_clips"),
+    description="Each shot in motion at the project's fps, encoded as its own H.264 segment: a camera move "
+    "(push-in, pull-out, pan) over its keyframe, or an image-to-video model when configured. "
+    "A shot's key covers its keyframe, move, length, video settings and the dialogue audio it "
+    "covers; unchanged shots reuse their newest version.",
+)
+def shot_clips(
+    context: AssetExecutionContext,
+    config: ShotClipsConfig,
+    shot_list: pd.DataFrame,
+    keyframes: dict,
+    dialogue_track: dict,
+    media_store: MediaStore,
+    animator: Animator,
+) -> Output[dict]:
     project = project_of(context)
     shots = shots_from_frame(shot_list)
     versions, forced = ShotVersions(media_store, project, context.run.run_id), forced_shots(context)
@@ -145,12 +229,20 @@ def shot_clips(context: AssetExecutionContext, config: ShotClipsConfig, shot_lis
     def settings_of(shot) -> VideoSettings:
         return VideoSettings(shot.width, shot.height, shot.fps)
 
-    shot_keys = {shot.code: animator.shot_key(shot, keyframes[shot.code], settings_of(shot),
-                                              [dialogue_track[str(line.line)]["sha256"] for line in shot.dialogue])
-                 for shot in shots}
-    reused = {shot.code: record for shot in shots
-              if (record := versions.find(shot.code, "clip", shot_keys[shot.code],
-                                          made_in_this_run=shot.code in forced))}
+    shot_keys = {
+        shot.code: animator.shot_key(
+            shot,
+            keyframes[shot.code],
+            settings_of(shot),
+            [dialogue_track[str(line.line)]["sha256"] for line in shot.dialogue],
+        )
+        for shot in shots
+    }
+    reused = {
+        shot.code: record
+        for shot in shots
+        if (record := versions.find(shot.code, "clip", shot_keys[shot.code], made_in_this_run=shot.code in forced))
+    }
     to_encode = [shot for shot in shots if shot.code not in reused]
     if reused:
         context.log.info(f"shot_clips: {len(reused)} of {len(shots)} shots unchanged; encoding {len(to_encode)}")
@@ -161,9 +253,15 @@ def shot_clips(context: AssetExecutionContext, config: ShotClipsConfig, shot_lis
         target, key = versions.clip_target(versions.record(shot.code, keyframe_entry["version"]), shot_keys[shot.code])
         with media_store.reading(keyframe_entry["key"]) as keyframe, media_store.writing(key) as output:
             lineage = animator.animate(keyframe, keyframe_entry, shot, output, settings_of(shot), project)
-        entry = {"key": key, "frames": shot.duration_frames, "keyframe_render_key": keyframe_entry["render_key"],
-                 "keyframe_version": keyframe_entry["version"], "shot_key": shot_keys[shot.code],
-                 "dialogue_lines": [line.line for line in shot.dialogue], **lineage}
+        entry = {
+            "key": key,
+            "frames": shot.duration_frames,
+            "keyframe_render_key": keyframe_entry["render_key"],
+            "keyframe_version": keyframe_entry["version"],
+            "shot_key": shot_keys[shot.code],
+            "dialogue_lines": [line.line for line in shot.dialogue],
+            **lineage,
+        }
         record = versions.complete_clip(target, entry, versions.reason(shot.code, shot.code in forced))
         return record["clip"]
 
@@ -179,12 +277,25 @@ def shot_clips(context: AssetExecutionContext, config: ShotClipsConfig, shot_lis
     total_frames = sum(entry["frames"] for entry in manifest.values())
     encoded_frames = sum(entry["frames"] for entry in encoded.values())
     seconds = time.perf_counter() - started
-    return Output(manifest, data_version=value_version(manifest), metadata={
-        "shots": len(manifest), "shots_rendered": len(encoded), "shots_reused": len(reused),
-        "rendered": ", ".join(f"{code} {entry['version']}" for code, entry in encoded.items()) or "none",
-        "frames": total_frames, "fps": shots[0].fps if shots else 0,
-        "parallel_encodes": workers, "animator": f"{animator.name} v{animator.version}",
-        "encode_seconds": round(seconds, 3), "encode_fps": round(encoded_frames / seconds, 1) if seconds else 0,
-        "camera_moves": MetadataValue.json({move: sum(1 for s in shots if s.camera_move == move)
-                                            for move in sorted({s.camera_move for s in shots})}),
-    })
+    return Output(
+        manifest,
+        data_version=value_version(manifest),
+        metadata={
+            "shots": len(manifest),
+            "shots_rendered": len(encoded),
+            "shots_reused": len(reused),
+            "rendered": ", ".join(f"{code} {entry['version']}" for code, entry in encoded.items()) or "none",
+            "frames": total_frames,
+            "fps": shots[0].fps if shots else 0,
+            "parallel_encodes": workers,
+            "animator": f"{animator.name} v{animator.version}",
+            "encode_seconds": round(seconds, 3),
+            "encode_fps": round(encoded_frames / seconds, 1) if seconds else 0,
+            "camera_moves": MetadataValue.json(
+                {
+                    move: sum(1 for s in shots if s.camera_move == move)
+                    for move in sorted({s.camera_move for s in shots})
+                }
+            ),
+        },
+    )

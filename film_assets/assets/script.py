@@ -7,21 +7,27 @@ import pandas as pd
 from dagster import AssetExecutionContext, Failure, Output, asset
 
 from film_assets.assets.catalog import project_of, table, value_version
+from film_assets.assets.placement import op_tags, pool
 from film_assets.assets.run_request import forced_shots, new_seed_requested
-from film_assets.domain.fountain import FountainError, Screenplay, parse_fountain
-from film_assets.domain.project_settings import ProjectSettings
-from film_assets.domain.shots import break_down_shots, dialogue_line_count, shot_seed, shots_to_frame
+from film_assets.domain.projects.settings import ProjectSettings
+from film_assets.domain.screenplay.fountain import FountainError, Screenplay, parse_fountain
+from film_assets.domain.shots.breakdown import break_down_shots, dialogue_line_count, shot_seed
+from film_assets.domain.shots.table import shots_to_frame
 from film_assets.partitions import projects
-from film_assets.placement import op_tags, pool
-from film_assets.submission import load_seed_overrides, load_submission, save_seed_overrides
+from film_assets.storage.submission import load_seed_overrides, load_submission, save_seed_overrides
 from resources.media_store import MediaStore
 
 GROUP = "script"
 
 
-@asset(partitions_def=projects, group_name=GROUP, code_version="1",
-       op_tags=op_tags("screenplay"), pool=pool("screenplay"),
-       description="The submitted Fountain screenplay as stored, with the project's delivery settings.")
+@asset(
+    partitions_def=projects,
+    group_name=GROUP,
+    code_version="1",
+    op_tags=op_tags("screenplay"),
+    pool=pool("screenplay"),
+    description="The submitted Fountain screenplay as stored, with the project's delivery settings.",
+)
 def screenplay(context: AssetExecutionContext, media_store: MediaStore) -> Output[dict]:
     project = project_of(context)
     try:
@@ -35,53 +41,110 @@ def screenplay(context: AssetExecutionContext, media_store: MediaStore) -> Outpu
     digest = hashlib.sha256(text.encode()).hexdigest()
     value = {"source_name": source_name, "text": text, "sha256": digest, "settings": settings.to_dict()}
     # the script and its settings are this asset's data: an edited script marks everything unsynced
-    return Output(value, data_version=value_version(value), metadata={
-        "title": parsed.title, "source_name": source_name, "lines": text.count("\n") + 1,
-        "bytes": len(text.encode()), "sha256": digest,
-        "frame_size": f"{settings.width}x{settings.height}", "fps": settings.fps,
-    })
+    return Output(
+        value,
+        data_version=value_version(value),
+        metadata={
+            "title": parsed.title,
+            "source_name": source_name,
+            "lines": text.count("\n") + 1,
+            "bytes": len(text.encode()),
+            "sha256": digest,
+            "frame_size": f"{settings.width}x{settings.height}",
+            "fps": settings.fps,
+        },
+    )
 
 
-@asset(partitions_def=projects, group_name=GROUP, code_version="1",
-       op_tags=op_tags("scenes"), pool=pool("scenes"),
-       description="The parsed screenplay: title page, scenes with their elements, characters, notes.")
+@asset(
+    partitions_def=projects,
+    group_name=GROUP,
+    code_version="1",
+    op_tags=op_tags("scenes"),
+    pool=pool("scenes"),
+    description="The parsed screenplay: title page, scenes with their elements, characters, notes.",
+)
 def scenes(context: AssetExecutionContext, screenplay: dict) -> Output[dict]:
     project_of(context)
     parsed = parse_fountain(screenplay["text"], screenplay["source_name"])
     document = {"screenplay": parsed.to_dict(), "settings": screenplay["settings"]}
-    rows = [{"scene": s.index + 1, "number": s.number or "", "heading": s.heading, "line": s.line,
-             "elements": len(s.elements)} for s in parsed.scenes]
-    return Output(document, data_version=value_version(document), metadata={
-        "title": parsed.title, "scene_count": len(parsed.scenes), "characters": ", ".join(parsed.characters),
-        "dialogue_lines": parsed.dialogue_count, "notes": len(parsed.notes),
-        "scenes": table(rows, {"scene": "int", "number": "string", "heading": "string", "line": "int",
-                               "elements": "int"}),
-    })
+    rows = [
+        {
+            "scene": s.index + 1,
+            "number": s.number or "",
+            "heading": s.heading,
+            "line": s.line,
+            "elements": len(s.elements),
+        }
+        for s in parsed.scenes
+    ]
+    return Output(
+        document,
+        data_version=value_version(document),
+        metadata={
+            "title": parsed.title,
+            "scene_count": len(parsed.scenes),
+            "characters": ", ".join(parsed.characters),
+            "dialogue_lines": parsed.dialogue_count,
+            "notes": len(parsed.notes),
+            "scenes": table(
+                rows, {"scene": "int", "number": "string", "heading": "string", "line": "int", "elements": "int"}
+            ),
+        },
+    )
 
 
-@asset(partitions_def=projects, group_name=GROUP, code_version="2",
-       op_tags=op_tags("shot_list"), pool=pool("shot_list"),
-       description="One row per shot: stable code (SQ010_SH020), timing from the measured speech, prompt, seed, "
-                   "camera move, the dialogue it covers and the script line it comes from. Shots re-rendered "
-                   "with a new seed keep it.")
-def shot_list(context: AssetExecutionContext, scenes: dict, dialogue_track: dict,
-              media_store: MediaStore) -> Output[pd.DataFrame]:
+@asset(
+    partitions_def=projects,
+    group_name=GROUP,
+    code_version="2",
+    op_tags=op_tags("shot_list"),
+    pool=pool("shot_list"),
+    description="One row per shot: stable code (SQ010_SH020), timing from the measured speech, prompt, seed, "
+    "camera move, the dialogue it covers and the script line it comes from. Shots re-rendered "
+    "with a new seed keep it.",
+)
+def shot_list(
+    context: AssetExecutionContext, scenes: dict, dialogue_track: dict, media_store: MediaStore
+) -> Output[pd.DataFrame]:
     project = project_of(context)
     settings = ProjectSettings.from_dict(scenes["settings"])
     spoken = {int(line): entry["duration_s"] for line, entry in dialogue_track.items()}  # measured speech
-    shots = break_down_shots(Screenplay.from_dict(scenes["screenplay"]), project, settings.fps,
-                             settings.width, settings.height, line_durations=spoken)
+    shots = break_down_shots(
+        Screenplay.from_dict(scenes["screenplay"]),
+        project,
+        settings.fps,
+        settings.width,
+        settings.height,
+        line_durations=spoken,
+    )
     shots = _with_seed_overrides(context, media_store, project, shots)
     frame = shots_to_frame(shots)
     rows = [{**row, "prompt": row["prompt"][:120]} for row in frame.to_dict(orient="records")]
-    return Output(frame, data_version=value_version(frame), metadata={
-        "dagster/row_count": len(frame), "shots": len(frame),
-        "duration_s": round(sum(s.duration_s for s in shots), 3),
-        "dialogue_lines": dialogue_line_count(shots),
-        "shot_table": table(rows, {"code": "string", "scene_heading": "string", "shot_type": "string",
-                                   "duration_s": "float", "camera_move": "string", "characters": "string",
-                                   "seed": "int", "source_line": "int", "prompt": "string"}),
-    })
+    return Output(
+        frame,
+        data_version=value_version(frame),
+        metadata={
+            "dagster/row_count": len(frame),
+            "shots": len(frame),
+            "duration_s": round(sum(s.duration_s for s in shots), 3),
+            "dialogue_lines": dialogue_line_count(shots),
+            "shot_table": table(
+                rows,
+                {
+                    "code": "string",
+                    "scene_heading": "string",
+                    "shot_type": "string",
+                    "duration_s": "float",
+                    "camera_move": "string",
+                    "characters": "string",
+                    "seed": "int",
+                    "source_line": "int",
+                    "prompt": "string",
+                },
+            ),
+        },
+    )
 
 
 def _with_seed_overrides(context, store: MediaStore, project: str, shots: list) -> list:
@@ -91,9 +154,12 @@ def _with_seed_overrides(context, store: MediaStore, project: str, shots: list) 
     forced = forced_shots(context)
     unknown = sorted(forced - {shot.code for shot in shots})
     if unknown:
-        raise Failure(description=f"this run re-renders shots the shot list does not have: {', '.join(unknown)} "
-                                  f"(its shots run {shots[0].code} .. {shots[-1].code})" if shots else
-                                  f"this run re-renders shots {', '.join(unknown)}, but the script has no shots")
+        raise Failure(
+            description=f"this run re-renders shots the shot list does not have: {', '.join(unknown)} "
+            f"(its shots run {shots[0].code} .. {shots[-1].code})"
+            if shots
+            else f"this run re-renders shots {', '.join(unknown)}, but the script has no shots"
+        )
     seeds = load_seed_overrides(store, project)
     if forced and new_seed_requested(context):
         seeds.update({code: shot_seed(project, f"{code}@{context.run.run_id}") for code in sorted(forced)})

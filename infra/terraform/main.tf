@@ -6,7 +6,7 @@ provider "aws" {
 }
 
 locals {
-  # Every name below mirrors resources/deployment.py (DeploymentNames); tests/test_terraform.py
+  # Every name below mirrors resources/deployment.py (DeploymentNames); tests/infra/test_terraform.py
   # checks they agree for every tier.
   base              = "${var.name_prefix}-${var.tier}"
   queue_name        = "${local.base}-renders"
@@ -21,7 +21,7 @@ locals {
   dagster_service_account = "filmstudio-dagster"
   api_service_account     = "filmstudio-api"
 
-  # Node pools: step placement (film_assets/placement.py) selects and tolerates these.
+  # Node pools: step placement (film_assets/assets/placement.py) selects and tolerates these.
   node_pool_label = "filmstudio.io/node-pool"
   cpu_pool        = "cpu"
   gpu_pool        = "gpu"

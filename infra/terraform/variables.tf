@@ -99,7 +99,7 @@ variable "cpu_scaling" {
 }
 
 variable "gpu_instance_types" {
-  description = "GPU instance types of one shape (8 vCPU, 32 GiB, one 24 GB GPU: the GPU steps are sized for it, film_assets/placement.py); several let spot capacity come from more pools."
+  description = "GPU instance types of one shape (8 vCPU, 32 GiB, one 24 GB GPU: the GPU steps are sized for it, film_assets/assets/placement.py); several let spot capacity come from more pools."
   type        = list(string)
   default     = ["g5.2xlarge", "g6.2xlarge"]
 }

@@ -1,0 +1,132 @@
+"""`filmstudio render`: render a screenplay into a film on this machine.
+
+filmstudio render SCRIPT [--project ID] [--out DIR] [--width W] [--height H] [--fps F]
+                         [--loudness web|broadcast|LUFS] [--voice CHARACTER=VOICE ...]
+                         [--renderer storyboard|diffusers --model PATH_OR_ID [--steps N] ...] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from film_assets.cli.reporting import progress_printer, run_and_report
+
+
+def _render(args: argparse.Namespace) -> int:
+    from film_assets.domain.projects.settings import ProjectSettings
+    from film_assets.runs.local_render import render_project
+
+    progress = progress_printer()
+
+    def render():
+        settings = ProjectSettings(
+            width=args.width,
+            height=args.height,
+            fps=args.fps,
+            loudness_lufs=_loudness(args.loudness),
+            voices=_voices(args.voice),
+        )
+        return render_project(
+            Path(args.script),
+            args.project,
+            Path(args.out) if args.out else None,
+            settings,
+            progress=progress,
+            environment_overrides=_model_overrides(args),
+        )
+
+    return run_and_report(
+        render,
+        args.json,
+        lambda result: (
+            f"{result.project}: {result.scenes} scenes, {result.shots} shots, {result.dialogue_lines} dialogue "
+            f"lines, {result.duration_s:.2f} s\n  film:      {result.final_cut}\n  subtitles: {result.subtitles}\n"
+            f"  timeline:  {result.timeline}\n  shots:     {result.shots_rendered} rendered, {result.shots_reused} "
+            f"reused\n  run:       {result.run_id} (see it with `filmstudio ui`)"
+        ),
+    )
+
+
+def _model_overrides(args: argparse.Namespace) -> dict:
+    """The CLI's model flags, over the environment's settings (FILMSTUDIO_RENDERER, ...)."""
+    from resources.profiles import RendererChoice, current_environment
+
+    environment, overrides = current_environment(), {}
+    if args.renderer is not None or args.model is not None:
+        options = dict(environment.renderer.options)
+        for name in ("model", "steps", "guidance", "scheduler", "batch_size"):
+            if getattr(args, name) is not None:
+                options[name] = getattr(args, name)
+        kind = args.renderer or ("diffusers" if args.model else environment.renderer.kind)
+        overrides["renderer"] = RendererChoice(kind, options if kind == "diffusers" else {})
+    if args.motion_model:
+        overrides["motion"] = {**environment.motion, "model": args.motion_model}
+    if args.music_model:
+        overrides["music"] = {**environment.music, "model": args.music_model}
+    return overrides
+
+
+def _loudness(value: str) -> float:
+    from film_assets.domain.projects.settings import LOUDNESS_TARGETS
+
+    if value in LOUDNESS_TARGETS:
+        return LOUDNESS_TARGETS[value]
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"--loudness {value!r}: use web (-14), broadcast (-23) or a number of LUFS") from None
+
+
+def _voices(pairs: list[str]) -> dict[str, str]:
+    voices = {}
+    for pair in pairs:
+        name, sep, voice = pair.partition("=")
+        if not sep or not name.strip() or not voice.strip():
+            raise ValueError(f"--voice {pair!r}: use CHARACTER=VOICE, e.g. --voice 'ZOË=en-gb+f2'")
+        voices[name.strip().upper()] = voice.strip()
+    return voices
+
+
+def add_render_command(commands) -> None:
+    render = commands.add_parser("render", help="render a screenplay into final_cut.mp4, final_cut.srt, timeline.otio")
+    render.add_argument("script", help="a Fountain screenplay (.fountain)")
+    render.add_argument("--project", help="project id (a slug); default: from the title page or file name")
+    render.add_argument("--out", help="folder for the delivered files (default: ./renders/<project>)")
+    render.add_argument("--width", type=int, default=1280, help="frame width (default 1280)")
+    render.add_argument("--height", type=int, default=720, help="frame height (default 720)")
+    render.add_argument("--fps", type=float, default=24.0, help="frames per second (default 24; 23.976 is NTSC)")
+    render.add_argument(
+        "--renderer",
+        choices=("storyboard", "diffusers"),
+        help="keyframe renderer (default: storyboard, or FILMSTUDIO_RENDERER)",
+    )
+    render.add_argument("--model", help="diffusers model: hub id or local folder made with save_pretrained")
+    render.add_argument("--steps", type=int, help="diffusers denoising steps (default 30)")
+    render.add_argument("--guidance", type=float, help="diffusers guidance scale (default 7.0)")
+    render.add_argument("--scheduler", help="diffusers scheduler class, e.g. DPMSolverMultistepScheduler")
+    render.add_argument("--batch-size", type=int, dest="batch_size", help="shots per diffusers call (default 4)")
+    render.add_argument(
+        "--motion-model",
+        dest="motion_model",
+        help="image-to-video model (hub id or local folder) for shot motion instead of camera moves",
+    )
+    render.add_argument(
+        "--music-model",
+        dest="music_model",
+        help="text-to-music model (MusicGen; hub id or local folder) instead of the procedural score",
+    )
+    render.add_argument(
+        "--loudness",
+        default="web",
+        help="loudness target: web (-14 LUFS, default), broadcast (-23) or a number of LUFS",
+    )
+    render.add_argument(
+        "--voice",
+        action="append",
+        default=[],
+        metavar="CHARACTER=VOICE",
+        help="give a character a voice instead of the automatic casting (repeatable)",
+    )
+    render.add_argument("--json", action="store_true", help="print one JSON object with the results on stdout")
+    render.set_defaults(handler=_render)

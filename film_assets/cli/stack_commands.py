@@ -1,0 +1,145 @@
+"""`filmstudio ui`, `filmstudio up` and `filmstudio keys`: the Dagster UI on the local runs, the
+whole service stack on this machine, and the API's keys.
+
+    filmstudio ui [--port PORT]
+    filmstudio up [--host 127.0.0.1] [--api-port 8000] [--ui-port 3000] [--aws-port 4566]
+                  [--postgres-url URL] [--aws-endpoint URL]
+    filmstudio keys create TENANT [--postgres-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+
+from film_assets.cli.reporting import EXIT_BAD_INPUT
+
+
+def _ui(args: argparse.Namespace) -> int:
+    """Start `dagster dev` on the same instance and media folder `filmstudio render` uses."""
+    from resources.profiles import current_environment
+
+    environment = current_environment()
+    environment.dagster_home.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "DAGSTER_HOME": str(environment.dagster_home), "FILMSTUDIO_HOME": str(environment.home)}
+    command = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "dev",
+        "-m",
+        "film_assets.definitions",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+    ]
+    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={environment.dagster_home})", file=sys.stderr)
+    # A shell starting us in the background ignores SIGINT, exec keeps that, and `dagster dev`
+    # then ignores SIGTERM too: restore the defaults so Ctrl-C and SIGTERM stop it.
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, signal.SIG_DFL)
+    os.execve(sys.executable, command, env)
+    return 0  # not reached
+
+
+def _up(args: argparse.Namespace) -> int:
+    """Start the service stack and supervise it until Ctrl-C or SIGTERM (film_assets/stack/supervisor.py)."""
+    from film_assets.stack.supervisor import StackError, StackOptions, run_stack
+
+    try:
+        options = StackOptions.from_environment(
+            host=args.host,
+            api_port=args.api_port,
+            ui_port=args.ui_port,
+            aws_port=args.aws_port,
+            postgres_url=args.postgres_url,
+            aws_endpoint=args.aws_endpoint,
+        )
+    except (StackError, ValueError) as error:
+        print(f"filmstudio: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return run_stack(options)
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    """Print a new API key for a tenant on stdout (and nothing else there)."""
+    from api.keys import create_api_key, validate_tenant
+    from film_assets.stack.postgres import hide_password
+    from film_assets.stack.state import StackError, postgres_url_for_commands, read_state
+    from resources.profiles import current_environment
+
+    home = current_environment().home
+    try:
+        validate_tenant(args.tenant)
+        url, source = postgres_url_for_commands(args.postgres_url, home)
+    except (StackError, ValueError) as error:
+        print(f"filmstudio: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        key = create_api_key(url, args.tenant)
+    except ValueError as error:
+        print(f"filmstudio: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as error:  # noqa: BLE001 - SQLAlchemy/psycopg2 errors: the database is not reachable
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        print(
+            f"filmstudio: error: cannot store the key in {hide_password(url)} (from {source}): {reason}. "
+            "Is `filmstudio up` running? Or pass --postgres-url",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    print(key)
+    api = ((read_state(home) or {}).get("urls") or {}).get("api") or "http://127.0.0.1:8000"
+    print(
+        f"filmstudio: a new API key for tenant {args.tenant!r}, shown only this once. Send it as the X-API-Key "
+        f"header: curl -H 'X-API-Key: <key>' {api}/projects",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def add_stack_commands(commands) -> None:
+    ui = commands.add_parser("ui", help="open the Dagster UI on the same runs and lineage")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(handler=_ui)
+
+    up = commands.add_parser(
+        "up", help="run the service stack locally: API, Dagster daemon and UI, Postgres, SQS and S3 (Ctrl-C stops it)"
+    )
+    up.add_argument(
+        "--host", default="127.0.0.1", help="address the API and the Dagster UI listen on (default 127.0.0.1)"
+    )
+    up.add_argument("--api-port", type=int, default=8000, dest="api_port", help="API port (default 8000)")
+    up.add_argument("--ui-port", type=int, default=3000, dest="ui_port", help="Dagster UI port (default 3000)")
+    up.add_argument(
+        "--aws-port",
+        type=int,
+        default=4566,
+        dest="aws_port",
+        help="port of the local moto server for SQS and S3, on 127.0.0.1 (default 4566)",
+    )
+    up.add_argument(
+        "--postgres-url",
+        dest="postgres_url",
+        help="Postgres to use (default: FILMSTUDIO_POSTGRES_URL, else the machine's on 127.0.0.1:5432, "
+        "else a private cluster)",
+    )
+    up.add_argument(
+        "--aws-endpoint", dest="aws_endpoint", help="an SQS and S3 endpoint to use instead of starting a moto server"
+    )
+    up.set_defaults(handler=_up)
+
+    keys = commands.add_parser("keys", help="API keys")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    create = key_commands.add_parser("create", help="create an API key for a tenant and print it (shown once)")
+    create.add_argument("tenant", help="tenant slug, e.g. studio-a")
+    create.add_argument(
+        "--postgres-url",
+        dest="postgres_url",
+        help="the API's database (default: FILMSTUDIO_POSTGRES_URL, else the running `filmstudio up`)",
+    )
+    create.set_defaults(handler=_keys_create)

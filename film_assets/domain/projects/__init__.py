@@ -1,0 +1,1 @@
+"""A project: its id (the partition key) and its delivery settings."""

@@ -1,0 +1,1 @@
+"""The screenplay: the Fountain parser and the dialogue lines read from it."""

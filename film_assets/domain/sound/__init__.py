@@ -1,0 +1,1 @@
+"""Sound: audio conventions, voices, the procedural score, the mix and loudness."""

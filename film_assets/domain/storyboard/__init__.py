@@ -1,0 +1,1 @@
+"""The CPU storyboard renderer: one deterministic keyframe per shot, drawn with Pillow."""

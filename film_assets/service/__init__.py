@@ -1,1 +1,0 @@
-"""Service mode on one machine: the Postgres-backed Dagster instance and `filmstudio up`."""
