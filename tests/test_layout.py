@@ -108,6 +108,22 @@ def test_no_module_imports_itself_back_through_others():
     assert not cycles, "import cycles:\n" + "\n".join(" <-> ".join(cycle) for cycle in cycles)
 
 
+def test_no_module_takes_a_private_name_from_another():
+    """`from module import _name` across modules (ours or the tests'): what another module needs is
+    public in the module that owns it."""
+    offences = []
+    for path in sorted([*sources().values(), *(REPO / "tests").rglob("*.py"), *(REPO / "bench").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module != "__future__":
+                ours = (node.module or "").split(".")[0] in (*PACKAGES, "tests") or node.level
+                offences += [
+                    f"{path.relative_to(REPO)}: from {node.module} import {alias.name}"
+                    for alias in node.names
+                    if ours and alias.name.startswith("_")
+                ]
+    assert not offences, "private names used across modules:\n" + "\n".join(offences)
+
+
 def test_the_layout_test_sees_imports_of_every_kind(tmp_path):
     """The reader counts lazy, relative and `from package import module` imports (else the two
     tests above could pass on a graph with no edges)."""
