@@ -9,6 +9,7 @@ from dagster import AssetExecutionContext, MetadataValue, Output, asset
 from film_assets.assets.catalog import project_of, value_version
 from film_assets.assets.delivery_checks import CHECK_SPECS, delivery_checks
 from film_assets.assets.kept_results import KeptResult
+from film_assets.assets.labels import labels
 from film_assets.assets.placement import op_tags, pool
 from film_assets.bindings.ffmpeg import assemble_cut
 from film_assets.domain.shots.breakdown import dialogue_line_count
@@ -29,10 +30,11 @@ GROUP = "delivery"
     group_name=GROUP,
     code_version="3",
     op_tags=op_tags("final_cut"),
+    **labels("final_cut"),
     pool=pool("final_cut"),
     check_specs=CHECK_SPECS,
-    description="The film: H.264 High yuv420p MP4 with faststart and the mix as AAC 48 kHz stereo, an SRT "
-    "with one cue per dialogue line, and an OpenTimelineIO timeline with one clip per shot.",
+    description="The final cut for delivery: the film as an H.264 MP4 with the mix as AAC 48 kHz stereo, an SRT "
+    "with one subtitle per dialogue line, and an OpenTimelineIO timeline for the editor, one clip per shot.",
 )
 def final_cut(
     context: AssetExecutionContext,

@@ -16,6 +16,7 @@ from film_assets.domain.video.delivery_qc import (
     loudness_of,
     parse_srt,
 )
+from film_assets.partitions import projects
 from resources.versioned import content_key
 
 LOUDNESS_TOLERANCE_LU = 1.0
@@ -25,21 +26,27 @@ CHECK_SPECS = [
     AssetCheckSpec(
         "loudness_on_target",
         asset="final_cut",
+        partitions_def=projects,  # each result is its project's: the Checks tab filters by project
         description=f"Integrated loudness within ±{LOUDNESS_TOLERANCE_LU:g} LU of the project's target.",
     ),
     AssetCheckSpec(
         "true_peak_within_ceiling",
         asset="final_cut",
+        partitions_def=projects,
         description="True peak (4x oversampled) at or under the project's ceiling (-1 dBTP by default).",
     ),
     AssetCheckSpec(
         "every_line_heard_and_subtitled",
         asset="final_cut",
+        partitions_def=projects,
         description="Each dialogue line is audible where it belongs and has a subtitle cue starting "
         f"within {CUE_TOLERANCE_S * 1000:.0f} ms of its speech.",
     ),
     AssetCheckSpec(
-        "audio_video_in_sync", asset="final_cut", description="Audio and video durations equal within one frame."
+        "audio_video_in_sync",
+        asset="final_cut",
+        partitions_def=projects,
+        description="Audio and video durations equal within one frame.",
     ),
 ]
 

@@ -18,6 +18,7 @@ from film_assets.assets.catalog import (
     thumbnails_markdown,
     value_version,
 )
+from film_assets.assets.labels import labels
 from film_assets.assets.placement import op_tags, pool
 from film_assets.assets.run_request import forced_shots
 from film_assets.domain.shots.table import shots_from_frame
@@ -50,8 +51,9 @@ class _Progress:
     group_name=GROUP,
     code_version="2",
     op_tags=op_tags("keyframes"),
+    **labels("keyframes"),
     pool=pool("keyframes"),
-    description="One keyframe image per shot from the Renderer resource, with the parameters that made it. "
+    description="The storyboard: one keyframe per shot, drawn or generated, with the parameters that made it. "
     "Each render is kept as a shot version (v001, v002, …); shots whose inputs are unchanged "
     "reuse their newest version.",
 )
@@ -207,8 +209,9 @@ class ShotClipsConfig(Config):
     group_name=GROUP,
     code_version="2",
     op_tags=op_tags("shot_clips"),
+    **labels("shot_clips"),
     pool=pool("shot_clips"),
-    description="Each shot in motion at the project's fps, encoded as its own H.264 segment: a camera move "
+    description="The takes: each shot in motion at the project's fps, encoded as its own H.264 segment: a camera move "
     "(push-in, pull-out, pan) over its keyframe, or an image-to-video model when configured. "
     "A shot's key covers its keyframe, move, length, video settings and the dialogue audio it "
     "covers; unchanged shots reuse their newest version.",

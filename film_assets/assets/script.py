@@ -7,6 +7,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, Failure, Output, asset
 
 from film_assets.assets.catalog import project_of, table, value_version
+from film_assets.assets.labels import labels
 from film_assets.assets.placement import op_tags, pool
 from film_assets.assets.run_request import forced_shots, new_seed_requested
 from film_assets.domain.projects.settings import ProjectSettings
@@ -25,8 +26,9 @@ GROUP = "script"
     group_name=GROUP,
     code_version="1",
     op_tags=op_tags("screenplay"),
+    **labels("screenplay"),
     pool=pool("screenplay"),
-    description="The submitted Fountain screenplay as stored, with the project's delivery settings.",
+    description="The script as the studio submitted it (Fountain), with the project's delivery settings.",
 )
 def screenplay(context: AssetExecutionContext, media_store: MediaStore) -> Output[dict]:
     project = project_of(context)
@@ -61,8 +63,10 @@ def screenplay(context: AssetExecutionContext, media_store: MediaStore) -> Outpu
     group_name=GROUP,
     code_version="1",
     op_tags=op_tags("scenes"),
+    **labels("scenes"),
     pool=pool("scenes"),
-    description="The parsed screenplay: title page, scenes with their elements, characters, notes.",
+    description="The script broken down: title page, scenes with their action and dialogue, the cast of "
+    "characters and the writers' notes.",
 )
 def scenes(context: AssetExecutionContext, screenplay: dict) -> Output[dict]:
     project_of(context)
@@ -99,8 +103,9 @@ def scenes(context: AssetExecutionContext, screenplay: dict) -> Output[dict]:
     group_name=GROUP,
     code_version="2",
     op_tags=op_tags("shot_list"),
+    **labels("shot_list"),
     pool=pool("shot_list"),
-    description="One row per shot: stable code (SQ010_SH020), timing from the measured speech, prompt, seed, "
+    description="The shot list: one row per shot with its stable code (SQ010_SH020), timing from the measured speech, prompt, seed, "
     "camera move, the dialogue it covers and the script line it comes from. Shots re-rendered "
     "with a new seed keep it.",
 )

@@ -10,6 +10,7 @@ from dagster import AssetExecutionContext, Failure, MetadataValue, Output, asset
 
 from film_assets.assets.catalog import project_of, table, value_version
 from film_assets.assets.kept_results import KeptResult
+from film_assets.assets.labels import labels
 from film_assets.assets.placement import op_tags, pool
 from film_assets.bindings.allocator import keep_freed_memory
 from film_assets.bindings.ffmpeg import AacEncoding
@@ -31,18 +32,22 @@ from resources.versioned import content_key
 from resources.voice import Voice
 
 GROUP = "sound"
+SCRIPT_GROUP = "script"
 AAC_HEADROOM_DB = 1.0  # AAC encoding overshoots peaks (measured ~0.5 dB): limit below the ceiling
 
 
 @asset(
     partitions_def=projects,
-    group_name=GROUP,
+    # in the script's group: the shot list is timed by it, so a "sound" group here would draw
+    # script -> sound -> script, a loop, in the UI's group view (its owner is still team:sound)
+    group_name=SCRIPT_GROUP,
     code_version="2",
     op_tags=op_tags("dialogue_track"),
+    **labels("dialogue_track"),
     pool=pool("dialogue_track"),
-    description="One spoken clip per dialogue line in its character's voice, with its measured length: "
-    "the timing truth for the shot list. Clips are stored by content (engine, voice, words), "
-    "so an unchanged line is never spoken again.",
+    description="The voice recording: one spoken clip per dialogue line in its character's voice, with "
+    "its measured length, which times the shot list. Clips are stored by content (engine, voice, "
+    "words), so an unchanged line is never spoken again.",
 )
 def dialogue_track(context: AssetExecutionContext, scenes: dict, media_store: MediaStore, voice: Voice) -> Output[dict]:
     project = project_of(context)
@@ -159,6 +164,7 @@ MUSIC_CODE_VERSION = "2"  # also part of the kept score's key
     group_name=GROUP,
     code_version=MUSIC_CODE_VERSION,
     op_tags=op_tags("music_track"),
+    **labels("music_track"),
     pool=pool("music_track"),
     description="The score: music per scene whose mood follows the scene (time of day, INT/EXT, action words).",
 )
@@ -213,8 +219,9 @@ MIX_CODE_VERSION = "3"  # also part of the stored mix's key: bump when the mix c
     group_name=GROUP,
     code_version=MIX_CODE_VERSION,
     op_tags=op_tags("audio_mix"),
+    **labels("audio_mix"),
     pool=pool("audio_mix"),
-    description="Dialogue over music ducked under speech, normalised to the project's loudness target "
+    description="The final mix: dialogue over music ducked under speech, normalised to the project's loudness target "
     "(-14 LUFS web default) with true peak under the ceiling; 48 kHz stereo WAV and its AAC "
     "encode for delivery. Reused as it is while no line, placement, score or setting changed.",
 )

@@ -15,7 +15,7 @@ from tests.conftest import REPO
 EXPECTED_GRAPH = {  # asset -> (group, upstream assets): a change to the graph is a visible diff
     "screenplay": ("script", set()),
     "scenes": ("script", {"screenplay"}),
-    "dialogue_track": ("sound", {"scenes"}),
+    "dialogue_track": ("script", {"scenes"}),
     "shot_list": ("script", {"scenes", "dialogue_track"}),
     "keyframes": ("picture", {"shot_list"}),
     "shot_clips": ("picture", {"shot_list", "keyframes", "dialogue_track"}),
@@ -53,6 +53,33 @@ def test_the_one_list_of_asset_names_is_the_definitions_assets_in_run_order(defs
     for name in ASSET_NAMES:  # every asset comes after everything it reads
         upstream = {key.to_user_string() for key in graph.get(AssetKey(name)).parent_keys}
         assert all(ASSET_NAMES.index(parent) < ASSET_NAMES.index(name) for parent in upstream), (name, upstream)
+
+
+def test_every_asset_is_labelled_with_kinds_an_owning_department_and_tags(defs):
+    from film_assets.assets.labels import DEPARTMENTS
+
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert 1 <= len(node.kinds) <= 3, key
+        [owner] = node.owners
+        assert owner.removeprefix("team:") in DEPARTMENTS and node.tags["department"] == owner.removeprefix("team:")
+        assert node.tags["node_pool"] in ("cpu", "gpu"), key
+    assert graph.get(AssetKey("final_cut")).owners == ["team:editorial"]
+    assert graph.get(AssetKey("keyframes")).tags["node_pool"] == "gpu"
+
+
+def test_groups_follow_the_flow_without_a_loop(defs):
+    """The UI's group view draws groups in dependency order: no group may feed one that feeds it."""
+    graph = defs.resolve_asset_graph()
+    group_of = {key: graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    edges = {(group_of[parent], group_of[key]) for key in group_of for parent in graph.get(key).parent_keys}
+    edges = {(a, b) for a, b in edges if a != b}
+    reachable = {group: {b for a, b in edges if a == group} for group in set(group_of.values())}
+    for _ in range(len(reachable)):  # transitive closure, a handful of groups
+        for group, targets in reachable.items():
+            reachable[group] = targets | {t for target in targets for t in reachable[target]}
+    assert not [group for group, targets in reachable.items() if group in targets], edges
 
 
 def test_every_asset_is_partitioned_by_projects(defs):

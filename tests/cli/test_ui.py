@@ -1,5 +1,6 @@
 """`filmstudio ui` opens Dagster's UI on the very runs and partitions `filmstudio render` made,
-and stops on SIGTERM (dagster dev started from a script otherwise ignores it)."""
+each delivery check belongs to its project, and the UI stops on SIGTERM (dagster dev started from
+a script otherwise ignores it)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import sys
 import urllib.request
+from contextlib import contextmanager
 
 import pytest
 
@@ -28,6 +30,69 @@ def graphql(port: int, query: str) -> dict:
         return json.loads(response.read())["data"]
 
 
+@contextmanager
+def dagster_ui(film_home, tmp_path):
+    """`filmstudio ui` on a free port, as a user starts it; yields (process, port)."""
+    port = free_port()
+    env = {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, "FILMSTUDIO_HOME": str(film_home)}
+    ui = subprocess.Popen(
+        [sys.executable, "-m", "film_assets.cli", "ui", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/server_info", ui, timeout_s=120)
+        yield ui, port
+    finally:
+        try:  # the code server and daemon children too, whatever happened above
+            os.killpg(ui.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        ui.wait()
+
+
+def render_tiny(run_cli, tmp_path, *flags: str) -> dict:
+    size = ["--width", "64", "--height", "64", "--fps", "8"]
+    args = ["render", str(EXAMPLES / "lighthouse.fountain"), "--out", str(tmp_path / "out"), *size, *flags, "--json"]
+    rendered = run_cli(*args)
+    assert rendered.returncode == 0, rendered.stderr
+    return json.loads(rendered.stdout)
+
+
+def test_each_delivery_check_result_belongs_to_its_project(run_cli, film_home, tmp_path):
+    """Two projects, one mixed louder than its ceiling allows (-5 LUFS): the UI reports the
+    loudness failure for that project only, and every other check passes for both."""
+    render_tiny(run_cli, tmp_path, "--project", "lighthouse-web")
+    render_tiny(run_cli, tmp_path, "--project", "lighthouse-loud", "--loudness", "-5")
+    checks = ("loudness_on_target", "true_peak_within_ceiling", "every_line_heard_and_subtitled", "audio_video_in_sync")
+    with dagster_ui(film_home, tmp_path) as (_, port):
+
+        def executions(check: str, partition: str | None = None) -> dict[str, str]:
+            where = f', partition: "{partition}"' if partition is not None else ""
+            query = (
+                f'{{ assetCheckExecutions(assetKey: {{path: ["final_cut"]}}, checkName: "{check}", limit: 10{where}) '
+                "{ partition status evaluation { partition success } } }"
+            )
+            found = graphql(port, query)["assetCheckExecutions"]
+            assert all(e["evaluation"]["partition"] == e["partition"] for e in found)
+            return {e["partition"]: e["status"] for e in found}
+
+        assert executions("loudness_on_target") == {"lighthouse-web": "SUCCEEDED", "lighthouse-loud": "FAILED"}
+        assert executions("loudness_on_target", "lighthouse-web") == {"lighthouse-web": "SUCCEEDED"}
+        for check in checks[1:]:
+            assert executions(check) == {"lighthouse-web": "SUCCEEDED", "lighthouse-loud": "SUCCEEDED"}, check
+        nodes = graphql(
+            port,
+            '{ assetNodes(assetKeys: [{path: ["final_cut"]}]) { assetChecksOrError { '
+            "... on AssetChecks { checks { name partitionDefinition { name } } } } } }",
+        )["assetNodes"]
+        partitioned = {c["name"]: c["partitionDefinition"] for c in nodes[0]["assetChecksOrError"]["checks"]}
+        assert set(partitioned) == set(checks) and all(partitioned.values()), partitioned
+
+
 def test_ui_shows_the_cli_runs_and_stops_on_sigterm(run_cli, film_home, tmp_path):
     rendered = run_cli(
         "render",
@@ -45,18 +110,7 @@ def test_ui_shows_the_cli_runs_and_stops_on_sigterm(run_cli, film_home, tmp_path
     assert rendered.returncode == 0, rendered.stderr
     run_id = json.loads(rendered.stdout)["run_id"]
 
-    port = free_port()
-    env = {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, "FILMSTUDIO_HOME": str(film_home)}
-    ui = subprocess.Popen(
-        [sys.executable, "-m", "film_assets.cli", "ui", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/server_info", ui, timeout_s=120)
+    with dagster_ui(film_home, tmp_path) as (ui, port):
         runs = graphql(port, "{ runsOrError { ... on Runs { results { runId jobName status } } } }")
         assert runs["runsOrError"]["results"] == [{"runId": run_id, "jobName": "render_film", "status": "SUCCESS"}]
         nodes = graphql(port, "{ assetNodes { assetKey { path } partitionKeys } }")["assetNodes"]
@@ -65,9 +119,3 @@ def test_ui_shows_the_cli_runs_and_stops_on_sigterm(run_cli, film_home, tmp_path
 
         ui.send_signal(signal.SIGTERM)
         assert ui.wait(timeout=30) is not None
-    finally:
-        try:  # the code server and daemon children too, whatever happened above
-            os.killpg(ui.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        ui.wait()
