@@ -45,6 +45,25 @@ def thumbnails_markdown(thumbnails: list[tuple[str, bytes]], more: int = 0) -> M
     return MetadataValue.md("\n".join(cells) + tail)
 
 
+TABLE_TEXT_CHARS = 60  # a prompt or a line this long keeps a catalog row one or two lines high
+KEY_CHARS = 10  # enough of a content hash to tell versions apart at a glance
+
+
+def shortened(text: str, limit: int = TABLE_TEXT_CHARS) -> str:
+    """Text for a table cell: whitespace collapsed, and when longer than limit, cut at a word and
+    ended with "…" so nobody takes it for the whole."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    head = head.rsplit(" ", 1)[0] if " " in head else head
+    return head.rstrip(" ,.;:") + "…"
+
+
+def short_key(key: str) -> str:
+    return str(key)[:KEY_CHARS]
+
+
 def table(rows: list[dict], columns: dict[str, str]) -> MetadataValue:
     """A catalog table: columns maps name -> Dagster column type (string, int, float)."""
     schema = TableSchema(columns=[TableColumn(name, kind) for name, kind in columns.items()])

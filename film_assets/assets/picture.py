@@ -13,6 +13,8 @@ from pydantic import Field
 from film_assets.assets.catalog import (
     MAX_THUMBNAILS,
     project_of,
+    short_key,
+    shortened,
     table,
     thumbnail_jpeg,
     thumbnails_markdown,
@@ -104,14 +106,14 @@ def keyframes(
     manifest = {shot.code: rendered_entries.get(shot.code) or reused[shot.code]["keyframe"] for shot in shots}
     for code in (code for code in shown if code in reused):
         thumbs[code] = keyframe_thumbnail(media_store, manifest[code])
-    rows = [
+    rows = [  # what a reviewer scans first (take and status) first, the hash last and short
         {
             "code": code,
             "version": entry["version"],
-            "render_key": entry["render_key"],
-            "seed": entry["seed"],
-            "prompt": entry["prompt"][:120],
             "status": "reused" if code in reused else "rendered",
+            "seed": entry["seed"],
+            "prompt": shortened(entry["prompt"]),
+            "render_key": short_key(entry["render_key"]),
         }
         for code, entry in manifest.items()
     ]
@@ -134,10 +136,10 @@ def keyframes(
                 {
                     "code": "string",
                     "version": "string",
-                    "render_key": "string",
+                    "status": "string",
                     "seed": "int",
                     "prompt": "string",
-                    "status": "string",
+                    "render_key": "string",
                 },
             ),
             # per-shot lineage in the event log itself, so the API answers from the instance alone

@@ -6,7 +6,7 @@ from dataclasses import replace
 import pandas as pd
 from dagster import AssetExecutionContext, Failure, Output, asset
 
-from film_assets.assets.catalog import project_of, table, value_version
+from film_assets.assets.catalog import project_of, shortened, table, value_version
 from film_assets.assets.labels import labels
 from film_assets.assets.placement import op_tags, pool
 from film_assets.assets.run_request import forced_shots, new_seed_requested
@@ -125,7 +125,13 @@ def shot_list(
     )
     shots = _with_seed_overrides(context, media_store, project, shots)
     frame = shots_to_frame(shots)
-    rows = [{**row, "prompt": row["prompt"][:120]} for row in frame.to_dict(orient="records")]
+    spoken_by_shot = {
+        shot.code: " / ".join(f"{line.character}: {line.text}" for line in shot.dialogue) for shot in shots
+    }
+    rows = [
+        {**row, "dialogue": shortened(spoken_by_shot[row["code"]]), "prompt": shortened(row["prompt"])}
+        for row in frame.to_dict(orient="records")
+    ]
     return Output(
         frame,
         data_version=value_version(frame),
@@ -138,13 +144,14 @@ def shot_list(
                 rows,
                 {
                     "code": "string",
-                    "scene_heading": "string",
-                    "shot_type": "string",
                     "duration_s": "float",
-                    "camera_move": "string",
+                    "shot_type": "string",
+                    "dialogue": "string",
                     "characters": "string",
-                    "seed": "int",
+                    "camera_move": "string",
+                    "scene_heading": "string",
                     "source_line": "int",
+                    "seed": "int",
                     "prompt": "string",
                 },
             ),
