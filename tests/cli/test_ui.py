@@ -55,8 +55,11 @@ def dagster_ui(film_home, tmp_path):
 
 
 def render_tiny(run_cli, tmp_path, *flags: str) -> dict:
+    """Render a script (the last flag when it ends in .fountain, else the lighthouse) small."""
+    script = flags[-1] if flags and flags[-1].endswith(".fountain") else str(EXAMPLES / "lighthouse.fountain")
+    flags = flags[:-1] if flags and flags[-1].endswith(".fountain") else flags
     size = ["--width", "64", "--height", "64", "--fps", "8"]
-    args = ["render", str(EXAMPLES / "lighthouse.fountain"), "--out", str(tmp_path / "out"), *size, *flags, "--json"]
+    args = ["render", script, "--out", str(tmp_path / "out"), *size, *flags, "--json"]
     rendered = run_cli(*args)
     assert rendered.returncode == 0, rendered.stderr
     return json.loads(rendered.stdout)
@@ -91,6 +94,52 @@ def test_each_delivery_check_result_belongs_to_its_project(run_cli, film_home, t
         )["assetNodes"]
         partitioned = {c["name"]: c["partitionDefinition"] for c in nodes[0]["assetChecksOrError"]["checks"]}
         assert set(partitioned) == set(checks) and all(partitioned.values()), partitioned
+
+
+def test_an_edited_script_shows_what_it_affects_as_unsynced_until_rendered_again(run_cli, film_home, tmp_path):
+    """The screenplay edit alone is materialized: the UI (GraphQL) shows the assets that read it as
+    unsynced for that project; after the re-render everything is synced again."""
+    from dagster import DagsterInstance, materialize
+
+    from film_assets.definitions import ASSETS, with_maker_code_versions
+    from resources.profiles import build_resources, current_environment
+
+    project = "lighthouse-edit"
+    render_tiny(run_cli, tmp_path, "--project", project)
+    edited = tmp_path / "lighthouse-edited.fountain"
+    edited.write_text(
+        (EXAMPLES / "lighthouse.fountain").read_text().replace("You're the one replacing me.", "So you're my relief.")
+    )
+    assert "So you're my relief." in edited.read_text()  # the example still has the line edited here
+    environment = current_environment()
+    instance = DagsterInstance.from_config(str(environment.dagster_home))
+    with dagster_ui(film_home, tmp_path) as (_, port):
+
+        def unsynced() -> set[str]:
+            query = f'{{ assetNodes {{ assetKey {{ path }} staleStatus(partition: "{project}") }} }}'
+            return {n["assetKey"]["path"][0] for n in graphql(port, query)["assetNodes"] if n["staleStatus"] != "FRESH"}
+
+        assert unsynced() == set()
+        # what the API or `filmstudio render` store first: the edited script, then its screenplay asset
+        from film_assets.storage.submission import load_submission, submit_screenplay
+        from resources.profiles import media_store_for
+
+        store = media_store_for(environment)
+        _, source_name, settings = load_submission(store, project)
+        submit_screenplay(store, project, edited.read_text(), source_name, settings)
+        resources = build_resources(environment)
+        result = materialize(
+            with_maker_code_versions(ASSETS, resources),
+            selection=["screenplay"],
+            partition_key=project,
+            instance=instance,
+            resources=resources,
+        )
+        assert result.success
+        assert unsynced() == {"scenes"}  # Dagster marks what reads the edited asset; the rest follows
+        render_tiny(run_cli, tmp_path, "--project", project, str(edited))
+        assert unsynced() == set()
+    instance.dispose()
 
 
 def test_ui_shows_the_cli_runs_and_stops_on_sigterm(run_cli, film_home, tmp_path):
