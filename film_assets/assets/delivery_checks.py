@@ -1,10 +1,11 @@
 """Delivery QC as asset checks on final_cut, measured on the delivered MP4 and SRT."""
 
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, PreviewWarning
 
 from film_assets.assets.kept_results import KeptResult
 from film_assets.bindings.allocator import keep_freed_memory
@@ -22,33 +23,37 @@ from resources.versioned import content_key
 LOUDNESS_TOLERANCE_LU = 1.0
 QC_VERSION = "1"  # part of the kept measures' key: bump when a measure changes
 
-CHECK_SPECS = [
-    AssetCheckSpec(
-        "loudness_on_target",
-        asset="final_cut",
-        partitions_def=projects,  # each result is its project's: the Checks tab filters by project
-        description=f"Integrated loudness within ±{LOUDNESS_TOLERANCE_LU:g} LU of the project's target.",
-    ),
-    AssetCheckSpec(
-        "true_peak_within_ceiling",
-        asset="final_cut",
-        partitions_def=projects,
-        description="True peak (4x oversampled) at or under the project's ceiling (-1 dBTP by default).",
-    ),
-    AssetCheckSpec(
-        "every_line_heard_and_subtitled",
-        asset="final_cut",
-        partitions_def=projects,
-        description="Each dialogue line is audible where it belongs and has a subtitle cue starting "
-        f"within {CUE_TOLERANCE_S * 1000:.0f} ms of its speech.",
-    ),
-    AssetCheckSpec(
-        "audio_video_in_sync",
-        asset="final_cut",
-        partitions_def=projects,
-        description="Audio and video durations equal within one frame.",
-    ),
-]
+# Partitioned checks are a preview in Dagster 1.13 and warn so on every load of the definitions;
+# they are what a film team needs (each result is its project's), so the warning is not shown.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", PreviewWarning)
+    CHECK_SPECS = [
+        AssetCheckSpec(
+            "loudness_on_target",
+            asset="final_cut",
+            partitions_def=projects,  # each result is its project's: the Checks tab filters by project
+            description=f"Integrated loudness within ±{LOUDNESS_TOLERANCE_LU:g} LU of the project's target.",
+        ),
+        AssetCheckSpec(
+            "true_peak_within_ceiling",
+            asset="final_cut",
+            partitions_def=projects,
+            description="True peak (4x oversampled) at or under the project's ceiling (-1 dBTP by default).",
+        ),
+        AssetCheckSpec(
+            "every_line_heard_and_subtitled",
+            asset="final_cut",
+            partitions_def=projects,
+            description="Each dialogue line is audible where it belongs and has a subtitle cue starting "
+            f"within {CUE_TOLERANCE_S * 1000:.0f} ms of its speech.",
+        ),
+        AssetCheckSpec(
+            "audio_video_in_sync",
+            asset="final_cut",
+            partitions_def=projects,
+            description="Audio and video durations equal within one frame.",
+        ),
+    ]
 
 
 def delivery_checks(

@@ -253,6 +253,11 @@ def wait_for_backfill(
     """Poll the backfill until it has ended (completed, failed or canceled), telling `progress`
     about each run as it changes state. BackfillError if the daemon running it (`daemon`, our own
     process, else whichever writes heartbeats) stops first, or timeout_s passes."""
+    with _interrupts_between_polls() as asked:
+        return _follow(instance, asset_graph, backfill_id, progress, timeout_s, poll_s, daemon, asked)
+
+
+def _follow(instance, asset_graph, backfill_id, progress, timeout_s, poll_s, daemon, asked) -> BackfillProgress:
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     seen: dict[str, str] = {}
     status = None
@@ -287,7 +292,8 @@ def wait_for_backfill(
                 f"backfill {backfill_id} did not end within {timeout_s:g} s (status {status}, "
                 f"{current.runs_finished}/{len(current.runs)} runs finished)"
             )
-        time.sleep(poll_s)
+        if asked.wait(poll_s):
+            raise KeyboardInterrupt
 
 
 def daemon_running(instance: DagsterInstance) -> bool:
@@ -320,6 +326,24 @@ def local_daemon(instance: DagsterInstance, log_dir: Path) -> Iterator[object | 
         child.ask_to_stop()  # SIGTERM to the group: the daemon, its code server and any run worker
         child.finish(time.monotonic() + 30)
         _forget_heartbeats(instance, started)
+
+
+@contextmanager
+def _interrupts_between_polls():
+    """Ctrl-C or SIGTERM while a backfill is followed ends the wait between two polls, not inside a
+    database call, where a KeyboardInterrupt tears a connection mid-close (SQLAlchemy then prints
+    its traceback). Yields the event the signals set; outside the main thread signals stay as
+    they are."""
+    asked = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield asked
+        return
+    previous = {number: signal.signal(number, lambda *_: asked.set()) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield asked
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 @contextmanager

@@ -54,12 +54,10 @@ def dagster_ui(film_home, tmp_path):
         ui.wait()
 
 
-def render_tiny(run_cli, tmp_path, *flags: str) -> dict:
-    """Render a script (the last flag when it ends in .fountain, else the lighthouse) small."""
-    script = flags[-1] if flags and flags[-1].endswith(".fountain") else str(EXAMPLES / "lighthouse.fountain")
-    flags = flags[:-1] if flags and flags[-1].endswith(".fountain") else flags
+def render_tiny(run_cli, tmp_path, *flags: str, script=EXAMPLES / "lighthouse.fountain") -> dict:
+    """Render a script small (64x64 at 8 fps): what the UI shows does not depend on the size."""
     size = ["--width", "64", "--height", "64", "--fps", "8"]
-    args = ["render", script, "--out", str(tmp_path / "out"), *size, *flags, "--json"]
+    args = ["render", str(script), "--out", str(tmp_path / "out"), *size, *flags, "--json"]
     rendered = run_cli(*args)
     assert rendered.returncode == 0, rendered.stderr
     return json.loads(rendered.stdout)
@@ -102,7 +100,8 @@ def test_an_edited_script_shows_what_it_affects_as_unsynced_until_rendered_again
     from dagster import DagsterInstance, materialize
 
     from film_assets.definitions import ASSETS, with_maker_code_versions
-    from resources.profiles import build_resources, current_environment
+    from film_assets.storage.submission import load_submission, submit_screenplay
+    from resources.profiles import build_resources, current_environment, media_store_for
 
     project = "lighthouse-edit"
     render_tiny(run_cli, tmp_path, "--project", project)
@@ -113,33 +112,34 @@ def test_an_edited_script_shows_what_it_affects_as_unsynced_until_rendered_again
     assert "So you're my relief." in edited.read_text()  # the example still has the line edited here
     environment = current_environment()
     instance = DagsterInstance.from_config(str(environment.dagster_home))
-    with dagster_ui(film_home, tmp_path) as (_, port):
+    try:
+        with dagster_ui(film_home, tmp_path) as (_, port):
 
-        def unsynced() -> set[str]:
-            query = f'{{ assetNodes {{ assetKey {{ path }} staleStatus(partition: "{project}") }} }}'
-            return {n["assetKey"]["path"][0] for n in graphql(port, query)["assetNodes"] if n["staleStatus"] != "FRESH"}
+            def unsynced() -> set[str]:
+                query = f'{{ assetNodes {{ assetKey {{ path }} staleStatus(partition: "{project}") }} }}'
+                return {
+                    n["assetKey"]["path"][0] for n in graphql(port, query)["assetNodes"] if n["staleStatus"] != "FRESH"
+                }
 
-        assert unsynced() == set()
-        # what the API or `filmstudio render` store first: the edited script, then its screenplay asset
-        from film_assets.storage.submission import load_submission, submit_screenplay
-        from resources.profiles import media_store_for
-
-        store = media_store_for(environment)
-        _, source_name, settings = load_submission(store, project)
-        submit_screenplay(store, project, edited.read_text(), source_name, settings)
-        resources = build_resources(environment)
-        result = materialize(
-            with_maker_code_versions(ASSETS, resources),
-            selection=["screenplay"],
-            partition_key=project,
-            instance=instance,
-            resources=resources,
-        )
-        assert result.success
-        assert unsynced() == {"scenes"}  # Dagster marks what reads the edited asset; the rest follows
-        render_tiny(run_cli, tmp_path, "--project", project, str(edited))
-        assert unsynced() == set()
-    instance.dispose()
+            assert unsynced() == set()
+            # what the API or `filmstudio render` store first: the edited script, then its screenplay asset
+            store = media_store_for(environment)
+            _, source_name, settings = load_submission(store, project)
+            submit_screenplay(store, project, edited.read_text(), source_name, settings)
+            resources = build_resources(environment)
+            result = materialize(
+                with_maker_code_versions(ASSETS, resources),
+                selection=["screenplay"],
+                partition_key=project,
+                instance=instance,
+                resources=resources,
+            )
+            assert result.success
+            assert unsynced() == {"scenes"}  # Dagster marks what reads the edited asset; the rest follows
+            render_tiny(run_cli, tmp_path, "--project", project, script=edited)
+            assert unsynced() == set()
+    finally:
+        instance.dispose()
 
 
 def test_ui_shows_the_cli_runs_and_stops_on_sigterm(run_cli, film_home, tmp_path):
