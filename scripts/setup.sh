@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Create ./.venv (Python 3.11+) and install film_assets with its test tools. Idempotent.
-# Everything comes from PyPI: ffmpeg ships inside imageio-ffmpeg, fonts and espeak-ng inside
-# wheels; no system packages, no Docker, no GPU.
+# Everything the product needs comes from PyPI: ffmpeg ships inside imageio-ffmpeg, fonts and
+# espeak-ng inside wheels; no Docker, no GPU. One system package is for the tests only: Debian's
+# chromium, which the real-browser UI test drives (installed here where missing and apt-get can).
 #   bash scripts/setup.sh          the base install (CPU renderers)
 #   bash scripts/setup.sh --gpu    also the gpu extra (torch, diffusers, transformers) and test tools
 # Runtime dependencies are pinned by infra/docker/constraints.txt, the same pins the images use
@@ -26,5 +27,27 @@ if [ "${1:-}" = "--gpu" ]; then
   .venv/bin/python -m pip install --quiet --constraint infra/docker/constraints.txt -e ".[dev,gpu]"
 else
   .venv/bin/python -m pip install --quiet --constraint infra/docker/constraints.txt -e ".[dev]"
+fi
+
+# The browser test (tests/cli/test_ui_browser.py) drives Debian's chromium through Playwright;
+# Playwright's own browser download is never used (it cannot reach its CDN here, and one system
+# browser is enough). Without chromium that test skips and says why.
+install_chromium() {
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo -n"; else return 1; fi
+  fi
+  local apt=($sudo env DEBIAN_FRONTEND=noninteractive apt-get -qq -o=Dpkg::Use-Pty=0 -o DPkg::Lock::Timeout=300)
+  # the package lists are fetched only when the install cannot find the package without them
+  "${apt[@]}" install -y --no-install-recommends chromium >/dev/null 2>&1 \
+    || { "${apt[@]}" update >/dev/null 2>&1 && "${apt[@]}" install -y --no-install-recommends chromium >/dev/null; }
+}
+if ! command -v chromium >/dev/null; then
+  if command -v apt-get >/dev/null && install_chromium; then
+    echo "setup: installed Debian's chromium for the browser test ($(chromium --version 2>/dev/null))" >&2
+  else
+    echo "setup: chromium is not installed and could not be (needs apt-get as root or passwordless sudo);" \
+      "the browser test will skip" >&2
+  fi
 fi
 echo "setup: ready (.venv/bin/filmstudio)" >&2
