@@ -133,6 +133,40 @@ class ServiceSettings:
         )
 
 
+# Links to media in the catalog and the API (docs/service-mode.md#media-links). Not in SERVICE_ENV:
+# the stack records those in stack.json, and the secret must not land there.
+MEDIA_LINK_ENV = {
+    "local_url": "FILMSTUDIO_MEDIA_URL",  # where `filmstudio ui` serves the media folder (local profile)
+    "api_url": "FILMSTUDIO_API_URL",  # the API's public base URL (service profiles)
+    "secret": "FILMSTUDIO_MEDIA_LINK_SECRET",  # signs the links; the API and the run workers share it
+    "lifetime_s": "FILMSTUDIO_MEDIA_LINK_SECONDS",  # how long a link written at render time works
+}
+DEFAULT_MEDIA_PORT = 3001  # beside the UI's 3000
+
+
+@dataclass(frozen=True)
+class MediaLinkSettings:
+    local_url: str = f"http://127.0.0.1:{DEFAULT_MEDIA_PORT}"
+    api_url: str = ""
+    secret: str = field(default="", repr=False)
+    lifetime_s: int = 7 * 24 * 3600  # a week; GET /projects/{id}/media-links signs fresh ones any time
+
+    @classmethod
+    def from_environment(cls) -> MediaLinkSettings:
+        values = {name: os.environ[variable] for name, variable in MEDIA_LINK_ENV.items() if os.environ.get(variable)}
+        if "lifetime_s" in values:
+            try:
+                values["lifetime_s"] = int(values["lifetime_s"])
+            except ValueError:
+                raise ValueError(
+                    f"{MEDIA_LINK_ENV['lifetime_s']}={values['lifetime_s']!r} is not whole seconds"
+                ) from None
+        for name in ("local_url", "api_url"):
+            if name in values:
+                values[name] = values[name].rstrip("/")
+        return cls(**values)
+
+
 RENDERERS = ("storyboard", "diffusers")
 # the diffusers renderer's settings as environment variables, for `dagster dev` and deployments
 RENDERER_ENV = {
@@ -178,6 +212,7 @@ class Environment:
     motion: dict = field(default_factory=dict)  # VideoDiffusionAnimator fields; empty: camera moves
     music: dict = field(default_factory=dict)  # MusicGenComposer fields; empty: procedural score
     service: ServiceSettings = field(default_factory=ServiceSettings)
+    media_links: MediaLinkSettings = field(default_factory=MediaLinkSettings)
 
     @property
     def dagster_home(self) -> Path:
@@ -211,6 +246,7 @@ def current_environment() -> Environment:
         motion=_model_options(MOTION_ENV),
         music=_model_options(MUSIC_ENV),
         service=service,
+        media_links=MediaLinkSettings.from_environment(),
     )
 
 

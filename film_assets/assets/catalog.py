@@ -1,19 +1,28 @@
-"""What the asset catalog shows: small thumbnails, tables and a clear failure for bad input."""
+"""What the asset catalog shows: pictures as links to stored JPEGs, links to media, tables, and a
+clear failure for bad input."""
 
 from __future__ import annotations
 
-import base64
 import io
 
 import pandas as pd
 from dagster import DataVersion, Failure, MetadataValue, TableColumn, TableRecord, TableSchema
 from PIL import Image
 
+from film_assets.contract import TENANT_TAG
 from film_assets.domain.projects.ids import InvalidProjectId, validate_project_id
+from film_assets.domain.storyboard.contact_sheet import CELL_SIZE, SheetShot, draw_contact_sheet
+from film_assets.media_links import MediaLinks, media_links_for
+from resources.media_store import LocalMediaStore, MediaNotFound, MediaStore
+from resources.profiles import MediaLinkSettings
 from resources.versioned import content_key
 
-THUMBNAIL_SIZE = (128, 72)
-MAX_THUMBNAILS = 12  # they live in the event log: keep it to a few KB each
+THUMBNAIL_SIZE = CELL_SIZE  # one contact sheet cell; kept beside each keyframe version
+THUMBNAIL_FILE = "keyframe_thumb.jpg"
+# The Dagster UI (1.13, ui-core MetadataEntry.tsx) draws a markdown entry inline on the asset's
+# Overview, partition and event pages only while it is under 1000 characters; a longer one hides
+# behind "[Show Markdown]". So pictures are links to stored JPEGs, never data URIs in the event log.
+INLINE_MARKDOWN_CHARS = 1000
 
 
 def project_of(context) -> str:
@@ -24,25 +33,81 @@ def project_of(context) -> str:
         raise Failure(description=str(error)) from error
 
 
+def media_links_of(context, media_store: MediaStore, project: str) -> MediaLinks:
+    """The browser links this run writes into the catalog (film_assets/media_links.py)."""
+    local = isinstance(media_store, LocalMediaStore)
+    tenant = context.run.tags.get(TENANT_TAG)
+    return media_links_for(MediaLinkSettings.from_environment(), local, project, tenant)
+
+
+def jpeg_bytes(image: Image.Image, quality: int = 80) -> bytes:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="JPEG", quality=quality, optimize=True)
+    return buffer.getvalue()
+
+
 def thumbnail_jpeg(image: Image.Image) -> bytes:
     """A catalog thumbnail of an image: THUMBNAIL_SIZE at most, as a small JPEG."""
     thumb = image.copy()
     thumb.thumbnail(THUMBNAIL_SIZE)
-    buffer = io.BytesIO()
-    thumb.convert("RGB").save(buffer, format="JPEG", quality=60, optimize=True)
-    return buffer.getvalue()
+    return jpeg_bytes(thumb, quality=70)
 
 
-def thumbnails_markdown(thumbnails: list[tuple[str, bytes]], more: int = 0) -> MetadataValue:
-    """Dagster has no image metadata type: inline data-URI JPEGs (thumbnail_jpeg's) in markdown show
-    as thumbnails (the first MAX_THUMBNAILS; `more` counts images left out before the call)."""
-    cells = [
-        f"![{code}](data:image/jpeg;base64,{base64.b64encode(jpeg).decode()}) `{code}`"
-        for code, jpeg in thumbnails[:MAX_THUMBNAILS]
-    ]
-    left_out = more + max(len(thumbnails) - MAX_THUMBNAILS, 0)
-    tail = f"\n\n…and {left_out} more" if left_out else ""
-    return MetadataValue.md("\n".join(cells) + tail)
+def keyframe_thumbnail(media_store: MediaStore, keyframe: dict, image: Image.Image | None = None) -> bytes:
+    """The keyframe's catalog thumbnail, kept beside it in its version folder: a re-render reads
+    a few KB instead of decoding every keyframe again (a keyframe never changes once stored).
+    Made from `image` when given, else from the stored keyframe when no thumbnail is kept yet."""
+    key = keyframe["key"].rsplit("/", 1)[0] + "/" + THUMBNAIL_FILE
+    if image is None:
+        try:
+            return media_store.get_bytes(key)
+        except MediaNotFound:
+            image = Image.open(io.BytesIO(media_store.get_bytes(keyframe["key"])))
+    jpeg = thumbnail_jpeg(image)
+    media_store.put_bytes(key, jpeg)
+    return jpeg
+
+
+def sheet_shot(code: str, version: str, thumbnail: bytes, changed: bool) -> SheetShot:
+    """One contact sheet cell from a kept thumbnail JPEG."""
+    return SheetShot(code, version, Image.open(io.BytesIO(thumbnail)), changed)
+
+
+def store_contact_sheet(media_store: MediaStore, key: str, title: str, shots: list[SheetShot]) -> bytes:
+    """Draw the contact sheet of `shots` and store it under key as a JPEG; returns the JPEG."""
+    sheet, _ = draw_contact_sheet(shots, title)
+    jpeg = jpeg_bytes(sheet, quality=82)
+    media_store.put_bytes(key, jpeg)
+    return jpeg
+
+
+def _bracket_safe(text: str) -> str:
+    """Text safe inside markdown's [...] of a link or an image."""
+    return " ".join(text.replace("[", "(").replace("]", ")").split())
+
+
+def image_markdown(alt: str, url: str | None, note: str, no_link: str = "") -> MetadataValue:
+    """A picture the UI shows inline (see INLINE_MARKDOWN_CHARS), linked to itself at full size,
+    with a line under it; without a url, the note and why there is no link."""
+    if url is None:
+        return MetadataValue.md(f"{note} ({no_link})" if no_link else note)
+    alt, note = _bracket_safe(alt)[:120], note[:200]
+    text = f"[![{alt}]({url})]({url})\n\n{note}"
+    if len(text) >= INLINE_MARKDOWN_CHARS:  # a long signed link: the picture alone stays inline
+        text = f"![{alt}]({url})\n\n{note}"
+    return MetadataValue.md(text)
+
+
+def link_value(url: str | None, path: str, no_link: str) -> MetadataValue:
+    """A link that opens in the browser, else the file's path and why there is no link."""
+    return MetadataValue.url(url) if url else MetadataValue.text(f"{path} ({no_link})")
+
+
+def links_markdown(links: list[tuple[str, str | None]], no_link: str = "") -> MetadataValue:
+    """Labelled links, one a line: inline while short; a long film's list is one click away."""
+    if not links or any(url is None for _, url in links):
+        return MetadataValue.md(no_link or "no links")
+    return MetadataValue.md("  \n".join(f"[{_bracket_safe(label)}]({url})" for label, url in links))
 
 
 TABLE_TEXT_CHARS = 60  # a prompt or a line this long keeps a catalog row one or two lines high

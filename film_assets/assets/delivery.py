@@ -1,12 +1,27 @@
-"""Delivery: the final cut (MP4), its subtitles (SRT) and its editorial timeline (OTIO)."""
+"""Delivery: the final cut (MP4), its subtitles (SRT) and its editorial timeline (OTIO), with the
+film's poster frame, its contact sheet and links that play it in a browser."""
 
+import hashlib
+import io
+import json
 import time
 from contextlib import ExitStack
 
 import pandas as pd
 from dagster import AssetExecutionContext, MetadataValue, Output, asset
 
-from film_assets.assets.catalog import project_of, value_version
+from film_assets.assets.catalog import (
+    image_markdown,
+    jpeg_bytes,
+    keyframe_thumbnail,
+    link_value,
+    links_markdown,
+    media_links_of,
+    project_of,
+    sheet_shot,
+    store_contact_sheet,
+    value_version,
+)
 from film_assets.assets.delivery_checks import CHECK_SPECS, delivery_checks
 from film_assets.assets.kept_results import KeptResult
 from film_assets.assets.labels import labels
@@ -15,14 +30,18 @@ from film_assets.bindings.ffmpeg import assemble_cut
 from film_assets.domain.shots.breakdown import dialogue_line_count
 from film_assets.domain.shots.table import shots_from_frame
 from film_assets.domain.sound.audio import read_wav
+from film_assets.domain.storyboard.poster import poster_shot
 from film_assets.domain.video.frame_rate import frame_rate
 from film_assets.domain.video.subtitles import build_cues, format_srt
 from film_assets.domain.video.timeline import build_timeline, timeline_to_json
+from film_assets.media_links import CONTACT_SHEET_FILE, POSTER_FILE
 from film_assets.partitions import projects
-from film_assets.storage_keys import media_key
-from resources.media_store import MediaStore
+from film_assets.storage.shot_versions import KEYFRAME_FILE
+from film_assets.storage_keys import final_cut_manifest_key, media_key, shot_version_key
+from resources.media_store import MediaNotFound, MediaStore
 
 GROUP = "delivery"
+POSTER_WIDTH = 1280  # a poster is looked at, not printed: a 4K keyframe would weigh megabytes
 
 
 @asset(
@@ -47,6 +66,7 @@ def final_cut(
 ):
     project = project_of(context)
     shots = shots_from_frame(shot_list)
+    previous_versions = _previous_cut_versions(media_store, project)  # before this cut's value replaces it
     fps = frame_rate(shots[0].fps)
     frames = sum(shot.duration_frames for shot in shots)
     duration = float(frames / fps)
@@ -88,10 +108,14 @@ def final_cut(
         "mix_sha256": audio_mix.get("sha256"),
         "aac_sha256": audio_mix.get("aac_sha256"),
     }
+    changed = [s.code for s in shots if previous_versions is None or previous_versions.get(s.code) != versions[s.code]]
+    links = media_links_of(context, media_store, project)
     yield Output(
         value,
         data_version=value_version(value),
         metadata={
+            **_pictures(media_store, project, title, shots, shot_clips, versions, changed, links),
+            **_links(media_store, keys, shots, shot_clips, versions, links),
             "duration_s": round(duration, 3),
             "frames": frames,
             "shots": len(shots),
@@ -113,3 +137,75 @@ def final_cut(
     clip_hashes = {str(line["line"]): dialogue_track[str(line["line"])]["sha256"] for line in audio_mix["lines"]}
     with media_store.reading(keys["final_cut.mp4"]) as delivered:
         yield from delivery_checks(delivered, srt, audio_mix, load_clip, float(fps), kept_sound, clip_hashes)
+
+
+def _previous_cut_versions(media_store: MediaStore, project: str) -> dict | None:
+    """The shot versions of the project's previous final cut (None before its first): a shot
+    whose take differs from it is marked new on the contact sheet."""
+    try:
+        return json.loads(media_store.get_bytes(final_cut_manifest_key(project))).get("shot_versions") or {}
+    except (MediaNotFound, ValueError, AttributeError):
+        return None
+
+
+def _keyframe_key(project: str, code: str, clip: dict) -> str:
+    """The keyframe a take was made from (a take over an unchanged keyframe keeps it in its version)."""
+    return shot_version_key(project, code, clip.get("keyframe_version") or clip["version"], KEYFRAME_FILE)
+
+
+def _short_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+def _pictures(media_store, project, title, shots, shot_clips, versions, changed, links) -> dict:
+    """The poster frame and the contact sheet, stored beside the deliverables and shown inline."""
+    from PIL import Image
+
+    code = poster_shot(shots)
+    with Image.open(io.BytesIO(media_store.get_bytes(_keyframe_key(project, code, shot_clips[code])))) as keyframe:
+        poster = keyframe.convert("RGB")
+    if poster.width > POSTER_WIDTH:
+        poster = poster.resize((POSTER_WIDTH, round(poster.height * POSTER_WIDTH / poster.width)))
+    poster_jpeg = jpeg_bytes(poster, quality=85)
+    poster_key = media_store.put_bytes(media_key(project, "final_cut", POSTER_FILE), poster_jpeg)
+    sheet_key = media_key(project, "final_cut", CONTACT_SHEET_FILE)
+    cells = [
+        sheet_shot(
+            s.code,
+            versions[s.code],
+            keyframe_thumbnail(media_store, {"key": _keyframe_key(project, s.code, shot_clips[s.code])}),
+            s.code in changed,
+        )
+        for s in shots
+    ]
+    sheet = store_contact_sheet(media_store, sheet_key, title, cells)
+    return {
+        "poster": image_markdown(
+            f"poster frame of {title}: {code} {versions[code]}",
+            links.url(poster_key, _short_hash(poster_jpeg)),
+            f"{code} {versions[code]}, the first shot with a character on screen",
+            links.reason,
+        ),
+        "contact_sheet": image_markdown(
+            f"contact sheet of {title}: {len(shots)} shots, {len(changed)} new",
+            links.url(sheet_key, _short_hash(sheet)),
+            f"{len(shots)} shots in film order, code and take under each; new since the previous cut: "
+            f"{len(changed)} (amber, NEW)",
+            links.reason,
+        ),
+    }
+
+
+def _links(media_store, keys, shots, shot_clips, versions, links) -> dict:
+    """Links that open the film, its subtitles, its timeline and every take in a browser."""
+
+    def link(name: str):
+        return link_value(links.url(keys[name]), media_store.uri(keys[name]), links.reason)
+
+    clips = [(f"{s.code} {versions[s.code]}", links.url(shot_clips[s.code]["key"])) for s in shots]
+    return {
+        "video_link": link("final_cut.mp4"),
+        "subtitles_link": link("final_cut.srt"),
+        "timeline_link": link("timeline.otio"),
+        "shot_clip_links": links_markdown(clips, links.reason),
+    }

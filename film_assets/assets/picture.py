@@ -7,17 +7,18 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import pandas as pd
 from dagster import AssetExecutionContext, Config, MetadataValue, Output, asset
-from PIL import Image
 from pydantic import Field
 
 from film_assets.assets.catalog import (
-    MAX_THUMBNAILS,
+    image_markdown,
+    keyframe_thumbnail,
+    media_links_of,
     project_of,
+    sheet_shot,
     short_key,
     shortened,
+    store_contact_sheet,
     table,
-    thumbnail_jpeg,
-    thumbnails_markdown,
     value_version,
 )
 from film_assets.assets.labels import labels
@@ -27,8 +28,9 @@ from film_assets.domain.shots.table import shots_from_frame
 from film_assets.domain.video.encoding import VideoSettings
 from film_assets.partitions import projects
 from film_assets.storage.shot_versions import ShotVersions
+from film_assets.storage_keys import media_key
 from resources.animator import Animator
-from resources.media_store import MediaNotFound, MediaStore
+from resources.media_store import MediaStore
 from resources.renderer import Renderer
 
 GROUP = "picture"
@@ -78,7 +80,6 @@ def keyframes(
             f"keyframes: {len(reused)} of {len(shots)} shots already rendered from the same inputs; "
             f"rendering {len(to_render)}"
         )
-    shown = [shot.code for shot in shots][:MAX_THUMBNAILS]  # only these become thumbnails
     rendered_entries, thumbs, progress = {}, {}, _Progress(context, "keyframes", len(to_render))
     started = time.perf_counter()
     for done, rendered in enumerate(renderer.render(to_render, width, height, project), start=1):
@@ -100,12 +101,22 @@ def keyframes(
             rendered.code, data, entry, versions.reason(rendered.code, rendered.code in forced)
         )
         rendered_entries[rendered.code] = record["keyframe"]
-        if rendered.code in shown:
-            thumbs[rendered.code] = keyframe_thumbnail(media_store, record["keyframe"], rendered.image)
+        thumbs[rendered.code] = keyframe_thumbnail(media_store, record["keyframe"], rendered.image)
         progress(done, rendered.code)
     manifest = {shot.code: rendered_entries.get(shot.code) or reused[shot.code]["keyframe"] for shot in shots}
-    for code in (code for code in shown if code in reused):
-        thumbs[code] = keyframe_thumbnail(media_store, manifest[code])
+    sheet_key = media_key(project, "keyframes", CONTACT_SHEET_FILE)
+    sheet = store_contact_sheet(
+        media_store,
+        sheet_key,
+        f"{project}: keyframes",
+        [
+            sheet_shot(
+                code, entry["version"], thumbs.get(code) or keyframe_thumbnail(media_store, entry), code in thumbs
+            )
+            for code, entry in manifest.items()
+        ],
+    )
+    links = media_links_of(context, media_store, project)
     rows = [  # what a reviewer scans first (take and status) first, the hash last and short
         {
             "code": code,
@@ -128,8 +139,12 @@ def keyframes(
             "renderer": f"{renderer.name} v{renderer.version}",
             "frame_size": f"{width}x{height}",
             "render_seconds": round(time.perf_counter() - started, 3),
-            "thumbnails": thumbnails_markdown(
-                [(code, thumbs[code]) for code in shown], more=len(manifest) - len(shown)
+            # a link to the stored sheet, not data URIs: the event log stays a few hundred bytes
+            "contact_sheet": image_markdown(
+                f"contact sheet of the keyframes of {project}: {len(manifest)} shots, {len(rendered_entries)} new",
+                links.url(sheet_key, hashlib.sha256(sheet).hexdigest()[:12]),
+                f"{len(manifest)} keyframes, {len(rendered_entries)} new (amber, NEW); {len(sheet) // 1024} KB",
+                links.reason,
             ),
             "keyframe_table": table(
                 rows,
@@ -150,22 +165,7 @@ def keyframes(
     )
 
 
-THUMBNAIL_FILE = "keyframe_thumb.jpg"
-
-
-def keyframe_thumbnail(media_store: MediaStore, keyframe: dict, image: Image.Image | None = None) -> bytes:
-    """The keyframe's catalog thumbnail, kept beside it in its version folder: a re-render reads
-    a few KB instead of decoding every shown keyframe again (a keyframe never changes once stored).
-    Made from `image` when given, else from the stored keyframe when no thumbnail is kept yet."""
-    key = keyframe["key"].rsplit("/", 1)[0] + "/" + THUMBNAIL_FILE
-    if image is None:
-        try:
-            return media_store.get_bytes(key)
-        except MediaNotFound:
-            image = Image.open(io.BytesIO(media_store.get_bytes(keyframe["key"])))
-    jpeg = thumbnail_jpeg(image)
-    media_store.put_bytes(key, jpeg)
-    return jpeg
+CONTACT_SHEET_FILE = "contact_sheet.jpg"
 
 
 LINEAGE_FIELDS = (
