@@ -1,7 +1,7 @@
 """`filmstudio ui`, `filmstudio up` and `filmstudio keys`: the Dagster UI on the local runs, the
 whole service stack on this machine, and the API's keys.
 
-    filmstudio ui [--port PORT]
+    filmstudio ui [--port PORT] [--media-port PORT]
     filmstudio up [--host 127.0.0.1] [--api-port 8000] [--ui-port 3000] [--aws-port 4566]
                   [--postgres-url URL] [--aws-endpoint URL]
     filmstudio keys create TENANT [--postgres-url URL]
@@ -12,18 +12,36 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import sys
+import time
+from urllib.parse import urlsplit
 
 from film_assets.cli.reporting import EXIT_BAD_INPUT
 
+MEDIA_SERVER_START_S = 15.0
+
 
 def _ui(args: argparse.Namespace) -> int:
-    """Start `dagster dev` on the same instance and media folder `filmstudio render` uses."""
-    from resources.profiles import current_environment
+    """Start `dagster dev` on the same instance and media folder `filmstudio render` uses, with the
+    media folder served beside it so the catalog's pictures and links open in the browser."""
+    from resources.profiles import DEFAULT_MEDIA_PORT, MEDIA_LINK_ENV, current_environment
 
     environment = current_environment()
     environment.dagster_home.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "DAGSTER_HOME": str(environment.dagster_home), "FILMSTUDIO_HOME": str(environment.home)}
+    media_url = environment.media_links.local_url
+    media_port = args.media_port or urlsplit(media_url).port or DEFAULT_MEDIA_PORT
+    if args.media_port and urlsplit(media_url).port != args.media_port:
+        # renders launched from this UI link to the port served here; CLI renders need the same setting
+        media_url = f"http://127.0.0.1:{media_port}"
+        env[MEDIA_LINK_ENV["local_url"]] = media_url
+        print(
+            f"filmstudio: renders link media to {media_url}: set {MEDIA_LINK_ENV['local_url']} for CLI renders too",
+            file=sys.stderr,
+        )
+    if not environment.uses_services:  # service mode links through the API instead
+        _serve_media(environment.media_root, media_port, environment.home / "logs", env)
     command = [
         sys.executable,
         "-m",
@@ -43,6 +61,29 @@ def _ui(args: argparse.Namespace) -> int:
         signal.signal(number, signal.SIG_DFL)
     os.execve(sys.executable, command, env)
     return 0  # not reached
+
+
+def _serve_media(root, port: int, log_dir, env: dict) -> None:
+    """Start the media server (film_assets/stack/media_server.py) on loopback. It is a child of this
+    process, which becomes `dagster dev` by exec: the child gets SIGTERM when that one ends, by
+    Ctrl-C, SIGTERM or SIGKILL (bindings/processes.py sets the parent-death signal)."""
+    from film_assets.bindings.processes import Child
+
+    log_dir.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "film_assets.stack.media_server", "--root", str(root), "--port", str(port)]
+    server = Child("media-server", command, env, log_dir)
+    deadline = time.monotonic() + MEDIA_SERVER_START_S
+    while time.monotonic() < deadline and server.poll() is None:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                print(f"Media on http://127.0.0.1:{port} (read-only: {root})", file=sys.stderr)
+                return
+        time.sleep(0.1)
+    print(
+        f"filmstudio: warning: the media server did not start on 127.0.0.1:{port}, so the catalog's pictures "
+        f"and links will not open (is the port taken? --media-port picks another); {server.log_tail(5)}",
+        file=sys.stderr,
+    )
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -105,6 +146,13 @@ def add_stack_commands(commands) -> None:
     ui = commands.add_parser("ui", help="open the Dagster UI on the same runs and lineage")
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
+    ui.add_argument(
+        "--media-port",
+        type=int,
+        dest="media_port",
+        help="port of the media folder's server on 127.0.0.1 (default: the port of FILMSTUDIO_MEDIA_URL, "
+        "which renders write their links with; http://127.0.0.1:3001 when unset)",
+    )
     ui.set_defaults(handler=_ui)
 
     up = commands.add_parser(
