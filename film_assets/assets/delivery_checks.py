@@ -23,6 +23,9 @@ from resources.versioned import content_key
 LOUDNESS_TOLERANCE_LU = 1.0
 QC_VERSION = "1"  # part of the kept measures' key: bump when a measure changes
 
+# Each is part of the delivery spec a distributor checks: a film that misses one is not delivered,
+# so all four block (a failing one fails the final_cut step, and the film is reported as failing
+# QC). Their results carry ERROR severity, AssetCheckResult's default.
 # Partitioned checks are a preview in Dagster 1.13 and warn so on every load of the definitions;
 # they are what a film team needs (each result is its project's), so the warning is not shown.
 with warnings.catch_warnings():
@@ -31,18 +34,21 @@ with warnings.catch_warnings():
         AssetCheckSpec(
             "loudness_on_target",
             asset="final_cut",
+            blocking=True,
             partitions_def=projects,  # each result is its project's: the Checks tab filters by project
             description=f"Integrated loudness within ±{LOUDNESS_TOLERANCE_LU:g} LU of the project's target.",
         ),
         AssetCheckSpec(
             "true_peak_within_ceiling",
             asset="final_cut",
+            blocking=True,
             partitions_def=projects,
             description="True peak (4x oversampled) at or under the project's ceiling (-1 dBTP by default).",
         ),
         AssetCheckSpec(
             "every_line_heard_and_subtitled",
             asset="final_cut",
+            blocking=True,
             partitions_def=projects,
             description="Each dialogue line is audible where it belongs and has a subtitle cue starting "
             f"within {CUE_TOLERANCE_S * 1000:.0f} ms of its speech.",
@@ -50,6 +56,7 @@ with warnings.catch_warnings():
         AssetCheckSpec(
             "audio_video_in_sync",
             asset="final_cut",
+            blocking=True,
             partitions_def=projects,
             description="Audio and video durations equal within one frame.",
         ),

@@ -1,0 +1,270 @@
+"""Production QC as asset checks, each on the asset it judges and partitioned by project: every
+dialogue line in one shot (shot_list), keyframes of the frame size and not blank (keyframes),
+clips as long as their shots (shot_clips), lines audible and whole in the mix (audio_mix), and no
+black or frozen stretch the script does not ask for (final_cut).
+
+They are standalone checks, so each runs as its own step of render_film right after its asset.
+A blocking one that fails stops everything downstream of its asset and fails the run: the film is
+then reported as failing QC (film_assets/runs/qc_verdict.py).
+They read what the assets stored; the cut's scan is the one decode they add to a render.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetIn, PreviewWarning, asset_check
+
+from film_assets.assets.catalog import project_of
+from film_assets.assets.kept_results import KeptResult
+from film_assets.assets.placement import op_tags
+from film_assets.bindings.picture_probe import clip_length, dark_and_frozen_stretches, keyframe_luma
+from film_assets.domain.screenplay.dialogue import dialogue_lines
+from film_assets.domain.screenplay.document import Screenplay
+from film_assets.domain.shots.coverage import line_coverage
+from film_assets.domain.shots.table import shots_from_frame
+from film_assets.domain.sound.audio import SAMPLE_RATE, read_wav
+from film_assets.domain.sound.line_qc import measure_line
+from film_assets.domain.video.picture_qc import (
+    BLANK_SPREAD,
+    STRETCH_LIMIT_S,
+    Stretch,
+    clip_length_problem,
+    closing_transition,
+    intended_windows,
+    is_blank,
+    luma_spread,
+    shots_during,
+    unintended_stretches,
+)
+from film_assets.partitions import projects
+from film_assets.storage_keys import media_key
+from resources.media_store import MediaNotFound, MediaStore
+from resources.versioned import content_key
+
+PICTURE_QC_VERSION = "1"  # part of the kept scan's key: bump when the detectors' settings change
+MAX_LISTED = 8  # problems listed in a result's metadata; the count says how many there were
+
+
+def listed(problems: list[str]) -> str:
+    """Problems as one readable line: the first MAX_LISTED, then how many more."""
+    if not problems:
+        return "none"
+    more = len(problems) - MAX_LISTED
+    return "; ".join(problems[:MAX_LISTED]) + (f"; … and {more} more" if more > 0 else "")
+
+
+def _project_check(asset: str, blocking: bool, placed_as: str, **kwargs) -> Callable:
+    """@asset_check on `asset`, one result per project. Partitioned checks are a preview in Dagster
+    1.13 and warn so on every load; they are what a film team needs (see delivery_checks.py)."""
+
+    def decorate(function):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PreviewWarning)
+            return asset_check(
+                asset=asset,
+                name=function.__name__,
+                blocking=blocking,
+                partitions_def=projects,
+                op_tags=op_tags(placed_as),  # a CPU pod of the cheap asset's size in prod
+                description=function.__doc__,
+                **kwargs,
+            )(function)
+
+    return decorate
+
+
+@_project_check("shot_list", blocking=True, placed_as="shot_list", additional_ins={"scenes": AssetIn("scenes")})
+def every_line_in_one_shot(context, shot_list: pd.DataFrame, scenes: dict) -> AssetCheckResult:
+    """Each dialogue line of the script is covered by exactly one shot, and its speech ends
+    inside that shot."""
+    project_of(context)
+    screenplay = Screenplay.from_dict(scenes["screenplay"])
+    coverage = line_coverage([line.line for line in dialogue_lines(screenplay)], shots_from_frame(shot_list))
+    return AssetCheckResult(
+        passed=coverage.complete,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={
+            "lines": coverage.lines,
+            "covered_once": coverage.covered,
+            "missing": len(coverage.missing),
+            "in_several_shots": len(coverage.repeated),
+            "not_in_script": len(coverage.unknown),
+            "running_past_shot": len(coverage.overrun),
+            "problems": listed(coverage.problems()),
+        },
+    )
+
+
+@_project_check("keyframes", blocking=True, placed_as="shot_list", additional_ins={"shot_list": AssetIn("shot_list")})
+def keyframes_sized_and_not_blank(
+    context, keyframes: dict, shot_list: pd.DataFrame, media_store: MediaStore
+) -> AssetCheckResult:
+    """Every shot has a stored keyframe of the project's frame size whose picture is not blank
+    (its luma varies by at least 2 of 255 across the picture)."""
+    project_of(context)
+    shots = shots_from_frame(shot_list)
+    problems, spreads = [], {}
+    for shot in shots:
+        entry = keyframes.get(shot.code)
+        if entry is None:
+            problems.append(f"{shot.code}: no keyframe")
+            continue
+        try:
+            with media_store.reading(entry["key"]) as path:
+                size, luma = keyframe_luma(path, tuple(entry.get("picture_band") or ()) or None)
+        except MediaNotFound:
+            problems.append(f"{shot.code}: keyframe {entry['key']} is not in the store")
+            continue
+        spreads[shot.code] = round(luma_spread(luma), 2)
+        if size != (shot.width, shot.height):
+            problems.append(f"{shot.code}: {size[0]}x{size[1]}, not {shot.width}x{shot.height}")
+        if is_blank(luma):
+            problems.append(f"{shot.code}: blank (luma spread {spreads[shot.code]})")
+    flattest = min(spreads, key=spreads.get, default=None)
+    return AssetCheckResult(
+        passed=not problems and len(spreads) == len(shots),
+        severity=AssetCheckSeverity.ERROR,
+        metadata={
+            "shots": len(shots),
+            "keyframes_read": len(spreads),
+            "frame_size": f"{shots[0].width}x{shots[0].height}" if shots else "none",
+            "flattest_keyframe": f"{flattest} (luma spread {spreads[flattest]})" if flattest else "none",
+            "blank_under_spread": BLANK_SPREAD,
+            "problems": listed(problems),
+        },
+    )
+
+
+@_project_check("shot_clips", blocking=True, placed_as="shot_list", additional_ins={"shot_list": AssetIn("shot_list")})
+def clips_as_long_as_their_shots(
+    context, shot_clips: dict, shot_list: pd.DataFrame, media_store: MediaStore
+) -> AssetCheckResult:
+    """Every shot's clip lasts its shot-list duration within one frame (its frames counted, and
+    the end of its last frame)."""
+    project_of(context)
+    shots = shots_from_frame(shot_list)
+    problems, worst = [], (0.0, "none")
+    for shot in shots:
+        entry = shot_clips.get(shot.code)
+        if entry is None:
+            problems.append(f"{shot.code}: no clip")
+            continue
+        with media_store.reading(entry["key"]) as path:
+            frames, end_s = clip_length(path)
+        off = abs(end_s - shot.duration_s)
+        worst = max(worst, (off, shot.code))
+        if problem := clip_length_problem(shot.code, shot.duration_frames, shot.fps, frames, end_s):
+            problems.append(problem)
+    fps = shots[0].fps if shots else 0
+    return AssetCheckResult(
+        passed=not problems,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={
+            "shots": len(shots),
+            "clips_off_by_more_than_a_frame": len(problems),
+            "largest_difference_ms": round(worst[0] * 1000, 1),
+            "largest_difference_shot": worst[1],
+            "one_frame_ms": round(1000 / fps, 1) if fps else 0,
+            "problems": listed(problems),
+        },
+    )
+
+
+@_project_check(
+    "audio_mix", blocking=True, placed_as="audio_mix", additional_ins={"dialogue_track": AssetIn("dialogue_track")}
+)
+def lines_audible_and_unclipped(
+    context, audio_mix: dict, dialogue_track: dict, media_store: MediaStore
+) -> AssetCheckResult:
+    """Every dialogue line is audible in the mix (at least as strong as the music and other lines
+    in its window) and whole: no sample at full scale, nothing cut off by the film's end."""
+    project_of(context)
+    mix = read_wav(media_store.get_bytes(audio_mix["key"]))
+    mix = mix if mix.ndim == 2 else mix[:, None]
+    measured = [
+        measure_line(
+            mix,
+            SAMPLE_RATE,
+            placed["line"],
+            placed["start_s"],
+            read_wav(media_store.get_bytes(dialogue_track[str(placed["line"])]["key"])),
+        )
+        for placed in audio_mix["lines"]
+    ]
+    problems = [problem for line in measured if (problem := line.problem())]
+    quietest = min(measured, key=lambda line: line.over_rest_db, default=None)
+    return AssetCheckResult(
+        passed=not problems,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={
+            "lines": len(measured),
+            "inaudible": sum(1 for line in measured if not line.audible),
+            "clipped_or_cut": sum(1 for line in measured if not line.whole),
+            "least_clear_line": (
+                f"line {quietest.line}: {quietest.over_rest_db:+.1f} dB over the rest" if quietest else "none"
+            ),
+            "peak_dbfs": round(float(20 * np.log10(max(float(np.abs(mix).max(initial=0.0)), 1e-9))), 2),
+            "problems": listed(problems),
+        },
+    )
+
+
+@_project_check(
+    "final_cut",
+    blocking=False,
+    placed_as="final_cut",
+    additional_ins={"shot_list": AssetIn("shot_list"), "scenes": AssetIn("scenes")},
+)
+def no_unasked_black_or_freeze(
+    context, final_cut: dict, shot_list: pd.DataFrame, scenes: dict, media_store: MediaStore
+) -> AssetCheckResult:
+    """No black or frozen picture longer than a second in the cut where the script asks for none
+    (a FADE or BLACK transition asks for it around its cut)."""
+    shots = shots_from_frame(shot_list)
+    windows = intended_windows(shots, closing_transition(Screenplay.from_dict(scenes["screenplay"])))
+    found = _stretches_in_cut(media_store, project_of(context), final_cut)
+    unasked = unintended_stretches(found, windows)
+    problems = [
+        f"{s.kind} {s.start_s:.2f}-{s.end_s:.2f} s ({', '.join(shots_during(shots, s.start_s, s.end_s))})"
+        for s in unasked
+    ]
+    longest = max(unasked, key=lambda s: s.duration_s, default=None)
+    return AssetCheckResult(
+        passed=not unasked,
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "black_stretches": sum(1 for s in unasked if s.kind == "black"),
+            "frozen_stretches": sum(1 for s in unasked if s.kind == "frozen"),
+            "asked_for_by_the_script": sum(1 for s in found if s.duration_s > STRETCH_LIMIT_S) - len(unasked),
+            "longest_s": round(longest.duration_s, 2) if longest else 0.0,
+            "limit_s": STRETCH_LIMIT_S,
+            "problems": listed(problems),
+        },
+    )
+
+
+def _stretches_in_cut(media_store: MediaStore, project: str, final_cut: dict) -> list[Stretch]:
+    """The cut's black and frozen stretches, kept under the clips it joins: its picture is those
+    clips stream-copied, so a re-render that changed only the sound (or nothing) decodes nothing."""
+    kept = KeptResult(media_store, media_key(project, "final_cut", "picture_qc.json"), [])
+    inputs = content_key(PICTURE_QC_VERSION, final_cut["shot_clips"], final_cut["duration_s"])
+    found = kept.find(inputs)
+    if found is None:
+        with media_store.reading(final_cut["video"]) as path:
+            stretches = dark_and_frozen_stretches(path, final_cut["duration_s"])
+        kept.forget()
+        found = kept.remember(inputs, {"stretches": [[s.kind, s.start_s, s.end_s] for s in stretches]})
+    return [Stretch(kind, start, end) for kind, start, end in found["stretches"]]
+
+
+QC_CHECKS = [
+    every_line_in_one_shot,
+    keyframes_sized_and_not_blank,
+    clips_as_long_as_their_shots,
+    lines_audible_and_unclipped,
+    no_unasked_black_or_freeze,
+]
