@@ -8,9 +8,11 @@ filmstudio render SCRIPT [--project ID] [--out DIR] [--width W] [--height H] [--
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from film_assets.cli.reporting import progress_printer, run_and_report
+from film_assets.cli.reporting import EXIT_FAILED_QC, progress_printer, run_and_report
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -36,8 +38,18 @@ def _render(args: argparse.Namespace) -> int:
             environment_overrides=_model_overrides(args),
         )
 
-    return run_and_report(
+    def project() -> str:  # the project render_project chose, asked only once it has run
+        from film_assets.domain.projects.ids import slugify, validate_project_id
+        from film_assets.runs.local_render import read_script
+
+        title = read_script(Path(args.script))[1].title_page.get("title")
+        return validate_project_id(
+            args.project if args.project is not None else slugify(title or Path(args.script).stem)
+        )
+
+    return report_with_qc(
         render,
+        project,
         args.json,
         lambda result: (
             f"{result.project}: {result.scenes} scenes, {result.shots} shots, {result.dialogue_lines} dialogue "
@@ -46,6 +58,61 @@ def _render(args: argparse.Namespace) -> int:
             f"reused\n  run:       {result.run_id} (see it with `filmstudio ui`)"
         ),
     )
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A render and its QC verdict: delivered (`result`), or stopped by a blocking check (None)."""
+
+    project: str
+    verdict: object  # film_assets.runs.qc_verdict.QcVerdict, imported where used
+    result: object | None  # film_assets.runs.local_render.RenderResult
+
+    def to_json(self) -> dict:
+        done = self.result.to_json() if self.result else {"project": self.project, "run_id": self.verdict.run_id}
+        return {**done, "delivered": self.result is not None, "qc": self.verdict.to_json()}
+
+    def describe(self, summary: Callable) -> str:
+        """The summary of a delivered film with its QC line, or what failed QC and what it measured."""
+        verdict = self.verdict
+        warnings = "".join(f"\n  warning:   {check.summary()}" for check in verdict.warnings)
+        if self.result is not None:
+            return f"{summary(self.result)}\n  qc:        passed ({len(verdict.checks)} checks){warnings}"
+        failing = "".join(f"\n  failed:    {check.summary()}" for check in verdict.failing)
+        return (
+            f"{self.project}: failing QC, not delivered: {len(verdict.failing)} blocking "
+            f"check{'s' if len(verdict.failing) > 1 else ''} failed{failing}{warnings}\n"
+            f"  run:       {verdict.run_id} (see it with `filmstudio ui`)"
+        )
+
+
+def report_with_qc(render: Callable, project: Callable[[], str], as_json: bool, summary: Callable) -> int:
+    """run_and_report with the run's QC verdict: a run stopped by a blocking check is reported as
+    failing QC (naming the checks and their measures) and exits EXIT_FAILED_QC, not as a failed
+    render; a delivered film's report and JSON carry its verdict (`qc`), warnings included."""
+    from film_assets.runs.local_render import RenderFailed, instance_for
+    from film_assets.runs.qc_verdict import latest_run_id, qc_verdict
+    from resources.profiles import current_environment
+
+    judged: list[Judged] = []
+
+    def render_and_judge() -> Judged:
+        try:
+            result = render()
+        except RenderFailed:
+            name = project()
+            instance = instance_for(current_environment())
+            run_id = latest_run_id(instance, name)
+            verdict = qc_verdict(instance, run_id) if run_id else None
+            if verdict is None or verdict.passed:
+                raise  # a step failed for another reason: a failed render, as before
+            judged.append(Judged(name, verdict, None))
+            return judged[-1]
+        judged.append(Judged(result.project, qc_verdict(instance_for(current_environment()), result.run_id), result))
+        return judged[-1]
+
+    code = run_and_report(render_and_judge, as_json, lambda outcome: outcome.describe(summary))
+    return EXIT_FAILED_QC if code == 0 and judged and not judged[-1].verdict.passed else code
 
 
 def _model_overrides(args: argparse.Namespace) -> dict:

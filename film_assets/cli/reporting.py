@@ -10,6 +10,7 @@ import time
 
 EXIT_BAD_INPUT = 2
 EXIT_RENDER_FAILED = 1
+EXIT_FAILED_QC = 3  # the run stopped at a blocking QC check: the film is not delivered
 EXIT_INTERRUPTED = 130
 
 
