@@ -14,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
+from api import media
 from api.clients import ApiClients
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
@@ -59,7 +60,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.clients = clients
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
-    for module in (projects, renders, shots, backfills, health):
+    for module in (projects, renders, shots, backfills, media, health):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)
     return app

@@ -12,6 +12,8 @@ from film_assets.contract import PRIORITY_MAX, PRIORITY_MIN
 from film_assets.run_states import RUN_STATES
 
 State = Literal[(*RUN_STATES, "rejected")]  # a job the sensor refused never gets a run  # type: ignore[valid-type]
+FAILED_QC = "failed_qc"  # the latest run stopped at a blocking QC check: the film is not delivered
+ProjectState = Literal[(*RUN_STATES, "rejected", FAILED_QC)]  # type: ignore[valid-type]
 Priority = Field(
     default=0, ge=PRIORITY_MIN, le=PRIORITY_MAX, description="Dagster run priority: higher is dequeued first."
 )
@@ -169,14 +171,35 @@ class JobInfo(BaseModel):
     )
 
 
+class QcCheck(BaseModel):
+    name: str
+    asset: str
+    passed: bool
+    severity: str
+    blocking: bool
+    metadata: dict[str, Any] = Field(default_factory=dict, description="What the check measured.")
+
+
+class QcStatus(BaseModel):
+    """The latest run's QC verdict: failing while a blocking check failed (that check stopped
+    the run, so the film was not delivered); failed checks that do not block are warnings."""
+
+    passed: bool
+    run_id: str
+    checks_run: int
+    failing: list[QcCheck] = Field(description="Blocking checks that failed: why the film is not delivered.")
+    warnings: list[QcCheck] = Field(description="Checks that failed without blocking delivery.")
+
+
 class ProjectStatus(BaseModel):
     project_id: str
     title: str
     source_name: str
     created_at: datetime
-    state: State = Field(
+    state: ProjectState = Field(
         description="'queued' until the latest request has a run, then that run's state; "
-        "'rejected' if the latest request was refused (see its job's rejected_reason)."
+        "'rejected' if the latest request was refused (see its job's rejected_reason); "
+        "'failed_qc' if the latest run was stopped by a blocking QC check (see qc)."
     )
     latest_run: RunInfo | None
     assets: list[AssetState]
@@ -184,6 +207,7 @@ class ProjectStatus(BaseModel):
     shots: list[ShotLineage]
     jobs: list[JobInfo] = Field(description="The project's requests, newest first (at most 50).")
     final_cut_url: str | None = Field(description="Where to download the film, once it is rendered.")
+    qc: QcStatus | None = Field(default=None, description="The latest finished run's QC verdict.")
 
 
 class PresignedDownload(BaseModel):
@@ -222,3 +246,17 @@ class ShotVersions(BaseModel):
     project_id: str
     code: str
     versions: list[ShotVersion]
+
+
+class MediaLinks(BaseModel):
+    """Links a browser opens without the API key: each is GET /media/{token}, signed for this tenant
+    and project, answered with a redirect to a presigned URL until expires_at."""
+
+    project_id: str
+    expires_at: datetime
+    video: str = Field(description="The final cut (MP4), plays in a browser.")
+    subtitles: str = Field(description="Its subtitles (SRT).")
+    timeline: str = Field(description="Its editorial timeline (OpenTimelineIO JSON).")
+    poster: str | None = Field(default=None, description="The poster frame (JPEG); null for a cut made before posters.")
+    contact_sheet: str | None = Field(default=None, description="Every shot on one image (JPEG), new takes marked.")
+    shot_clips: dict[str, str] = Field(description="Each shot's take in the cut, by shot code.")
