@@ -2,8 +2,8 @@
 materialization of each asset, delivery checks, per-shot lineage).
 
 Bounded work per call: one query for the project, one for its jobs, two for runs (the latest, and
-those of the jobs shown), one per asset (nine) and one for the final cut's checks, whatever the
-project's history.
+those of the jobs shown), one per asset (nine), one for the final cut's checks and one for the
+latest run's QC verdict, whatever the project's history.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 
 from api.dagster_state import DagsterState, Materialization
 from api.metadata_json import metadata_to_json, plain_json
-from api.models import AssetState, CheckResult, JobInfo, ProjectStatus, RunInfo, ShotLineage
+from api.models import FAILED_QC, AssetState, CheckResult, JobInfo, ProjectStatus, QcStatus, RunInfo, ShotLineage
 from api.projects_db import ProjectRow
 from film_assets.asset_names import ASSET_NAMES
 from film_assets.contract import ACTION_TAG, JOB_ID_TAG
-from film_assets.run_states import QUEUED, run_state
+from film_assets.run_states import FAILED, QUEUED, SUCCEEDED, run_state
+from film_assets.runs.qc_verdict import qc_verdict
 from film_assets.storage.submission import load_rejection
 from resources.media_store import MediaStore
 
@@ -42,6 +43,12 @@ def project_status(
     else:
         state = latest_run.state if latest_run else QUEUED
 
+    qc = None
+    if latest_run is not None and latest_run.state in (SUCCEEDED, FAILED):
+        qc = QcStatus.model_validate(qc_verdict(dagster.instance, latest_run.run_id).to_json())
+        if state == FAILED and not qc.passed:
+            state = FAILED_QC  # not a crash: the film was judged and is not fit to deliver
+
     materialized = dagster.latest_materializations(project.project_id)
     cut = materialized.get("final_cut")
     checks = [
@@ -61,7 +68,9 @@ def project_status(
         checks=checks,
         shots=shot_lineage(materialized.get("keyframes")),
         jobs=jobs,
-        final_cut_url=f"/projects/{project.project_id}/final-cut" if cut else None,
+        # a cut that failed QC is not delivered: it stays in the store for the team, not offered here
+        final_cut_url=f"/projects/{project.project_id}/final-cut" if cut and state != FAILED_QC else None,
+        qc=qc,
     )
 
 
