@@ -156,7 +156,8 @@ def clips_as_long_as_their_shots(
         with media_store.reading(entry["key"]) as path:
             frames, end_s = clip_length(path)
         off = abs(end_s - shot.duration_s)
-        worst = max(worst, (off, shot.code))
+        if off > worst[0]:  # the first shot furthest off; 'none' when every clip is exact
+            worst = (off, shot.code)
         if problem := clip_length_problem(shot.code, shot.duration_frames, shot.fps, frames, end_s):
             problems.append(problem)
     fps = shots[0].fps if shots else 0
