@@ -81,6 +81,40 @@ PRIVATE_APIS: dict[str, PrivateApi] = {
         "ExecuteStepArgs",
         "the step worker's command line and environment, as the k8s_job_executor writes them",
     ),
+    # run origins (film_assets/runs/run_origin.py, local_render.py)
+    "location_origin_from_module_name": PrivateApi(
+        "dagster._core.workspace.load",
+        "location_origin_from_module_name",
+        "the code location origin `dagster dev -m MODULE` makes; a run needs it to be re-executed "
+        "from the UI and no public API builds one outside a running workspace",
+    ),
+    "RemoteRepositoryOrigin": PrivateApi(
+        "dagster._core.remote_origin",
+        "RemoteRepositoryOrigin",
+        "a run's remote job origin and a job backfill's partition set origin hang off it",
+    ),
+    "SINGLETON_REPOSITORY_NAME": PrivateApi(
+        "dagster._core.definitions.repository_definition.valid_definitions",
+        "SINGLETON_REPOSITORY_NAME",
+        "the name of the repository a Definitions object makes (\"__repository__\")",
+    ),
+    "partition_set_name": PrivateApi(
+        "dagster._core.remote_representation.external_data",
+        "partition_set_snap_name_for_job_name",
+        "the name the UI and the backfill daemon give a partitioned job's partition set",
+    ),
+    "execute_run": PrivateApi(
+        "dagster._core.execution.api",
+        "execute_run",
+        "runs a run record we created (with its origin) in this process; execute_in_process makes "
+        "its own record without an origin and public execute_job needs a reconstructable job, "
+        "which would rebuild the definitions without the CLI's model flags",
+    ),
+    "InMemoryJob": PrivateApi(
+        "dagster._core.definitions.job_base",
+        "InMemoryJob",
+        "execute_run's wrapper for a job built in this process (execute_in_process uses the same)",
+    ),
     # bench/service_bench.py writes materializations of many projects without running them
     "StepMaterializationData": PrivateApi(
         "dagster._core.events",

@@ -1,4 +1,4 @@
-"""Backfills over many projects: which projects are unsynced, launching a Dagster asset backfill
+"""Backfills over many projects: which projects are unsynced, launching a Dagster backfill
 over them, following it to its end, and (on the local profile) a dagster-daemon to run it.
 
 A backfill is Dagster's own record: the UI lists it (Runs → Backfills, `/runs/b/<id>`) and its
@@ -23,8 +23,10 @@ from pathlib import Path
 from dagster import AssetKey, AssetSelection, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from film_assets.dagster_internals import daemon_command, forget_daemon_heartbeats, private
+from film_assets.jobs import RENDER_FILM
 from film_assets.partitions import projects as projects_partitions
 from film_assets.run_states import run_state
+from film_assets.runs.run_origin import partition_set_origin
 
 BACKFILL_ID_TAG = "dagster/backfill"  # Dagster puts it on every run of a backfill
 # Terminal states of a backfill (COMPLETED is the pre-1.8 spelling of COMPLETED_SUCCESS).
@@ -96,9 +98,11 @@ def launch_backfill(
     tags: dict[str, str] | None = None,
     title: str | None = None,
 ) -> str:
-    """Record an asset backfill of these projects in the instance and return its id; a daemon runs
-    it. Unknown projects or assets, or no projects, raise ValueError and record nothing."""
-    # the two calls the webserver's launchPartitionBackfill mutation makes (no public API)
+    """Record a backfill of render_film over these projects in the instance and return its id; a
+    daemon runs it, one run of render_film per project (a job backfill, not an asset backfill:
+    those run as Dagster's implicit asset job, which the UI shows as jobless runs that cannot be
+    re-executed). Unknown projects or assets, or no projects, raise ValueError and record nothing."""
+    # the calls the webserver's launchPartitionBackfill mutation makes (no public API)
     PartitionBackfill = private("PartitionBackfill")
     make_new_backfill_id = private("make_new_backfill_id")
 
@@ -108,15 +112,17 @@ def launch_backfill(
     if len(title) > 100 or any(char in title for char in '%*"'):
         raise ValueError(f'backfill title {title!r}: at most 100 characters, without % * or "')
     backfill_id = make_new_backfill_id()
-    backfill = PartitionBackfill.from_asset_partitions(
+    backfill = PartitionBackfill(
         backfill_id=backfill_id,
-        asset_graph=asset_graph,
+        partition_set_origin=partition_set_origin(RENDER_FILM),
+        status=private("BulkActionStatus").REQUESTED,
         partition_names=wanted,
-        asset_selection=keys,
-        backfill_timestamp=time.time(),
+        from_failure=False,
+        reexecution_steps=None,
         tags=dict(tags or {}),
-        dynamic_partitions_store=instance,
-        all_partitions=False,
+        backfill_timestamp=time.time(),
+        # every asset: plain render_film runs; a subset: runs of render_film on those assets
+        asset_selection=None if keys == selected_assets(asset_graph) else keys,
         title=title,
         description=None,
         run_config=None,
@@ -217,7 +223,8 @@ def backfill_progress(instance: DagsterInstance, asset_graph, backfill_id: str) 
     backfill = instance.get_backfill(backfill_id)
     if backfill is None:
         return None
-    projects, assets = [], [key.to_user_string() for key in backfill.asset_selection or []]
+    projects = []
+    assets = [key.to_user_string() for key in backfill.asset_selection or selected_assets(asset_graph)]
     if backfill.is_asset_backfill:
         data = backfill.get_asset_backfill_data(asset_graph)
         projects = sorted(data.get_partition_names() or [])

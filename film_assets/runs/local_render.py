@@ -7,6 +7,7 @@ partition, store the submission, materialize every asset through Dagster's persi
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import uuid
@@ -17,14 +18,18 @@ from pathlib import Path
 from dagster import DagsterEventType, DagsterInstance
 
 from film_assets.contract import ACTION_TAG, NEW_SEED_TAG, SHOTS_TAG
+from film_assets.dagster_internals import private
 from film_assets.domain.projects.ids import slugify, validate_project_id
 from film_assets.domain.projects.settings import ProjectSettings
 from film_assets.domain.screenplay.dialogue import dialogue_lines
 from film_assets.domain.screenplay.fountain import Screenplay, parse_fountain
+from film_assets.jobs import RENDER_FILM
 from film_assets.partitions import projects
 from film_assets.runs.project_lock import project_lock
+from film_assets.runs.run_origin import job_origin
 from film_assets.storage.shot_history import stored_shot_codes
 from film_assets.storage.submission import load_submission, submit_screenplay
+from film_assets.storage_keys import final_cut_manifest_key
 from resources.profiles import Environment, current_environment
 
 
@@ -191,27 +196,30 @@ def run_render(
 ) -> RenderResult:
     """Materialize the project through the persistent instance and deliver its files."""
     store = defs.resources["media_store"]
-    job = defs.resolve_job_def("render_film")
-    run_id = str(uuid.uuid4())
-    # Dagster's console logger is silenced; progress comes from the run's own event log, the same
-    # events the UI shows.
+    job = defs.resolve_job_def(RENDER_FILM)
+    # The run records its job's origin in the code location the UI loads, as a run launched from
+    # the UI does: it shows under render_film (and in the Overview timeline) and "Re-execute"
+    # works on it. execute_in_process would make a run without one.
+    run = instance.create_run_for_job(
+        job_def=job,
+        run_id=str(uuid.uuid4()),
+        # Dagster's console logger is silenced; progress comes from the run's own event log, the
+        # same events the UI shows.
+        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+        tags={**job.run_tags, **tags, **job.get_tags_for_partition_key(project, selected_asset_keys=None)},
+        remote_job_origin=job_origin(RENDER_FILM),
+    )
     listener = _ProgressListener(progress)
-    instance.add_event_listener(run_id, listener)
+    instance.add_event_listener(run.run_id, listener)
     try:
-        result = job.execute_in_process(
-            partition_key=project,
-            instance=instance,
-            raise_on_error=False,
-            run_id=run_id,
-            tags=tags,
-            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-        )
+        result = private("execute_run")(private("InMemoryJob")(job), run, instance)
     finally:
-        instance.end_watch_event_logs(run_id, listener)
+        instance.end_watch_event_logs(run.run_id, listener)
     if not result.success:
         raise RenderFailed(failure_message(result))
+    cut = json.loads(store.get_bytes(final_cut_manifest_key(project)))  # the asset's stored value
+    [clips] = result.asset_materializations_for_node("shot_clips")
 
-    cut = result.output_for_node("final_cut")
     delivered = {
         name: store.export(cut[name], out / filename)
         for name, filename in (
@@ -220,10 +228,9 @@ def run_render(
             ("timeline", "timeline.otio"),
         )
     }
-    [clips] = result.asset_materializations_for_node("shot_clips")
     return RenderResult(
         project=project,
-        run_id=result.run_id,
+        run_id=run.run_id,
         scenes=scene_count,
         shots=cut["shots"],
         dialogue_lines=cut["dialogue_lines"],

@@ -26,6 +26,7 @@ from film_assets.runs.backfills import (
     selected_assets,
     stale_projects,
 )
+from film_assets.runs.run_origin import code_location_name
 
 KETTLE = """Title: Kettle
 
@@ -187,6 +188,10 @@ def test_backfill_over_unsynced_projects_runs_one_run_each_and_leaves_them_synce
     runs = local.instance.get_runs(RunsFilter(tags={BACKFILL_ID_TAG: backfill_id}))
     assert sorted(run.tags["dagster/partition"] for run in runs) == ["kettle-a", "kettle-b"]
     assert all(run.status == DagsterRunStatus.SUCCESS for run in runs)
+    # runs of render_film in the code location the UI loads, not of Dagster's implicit asset job
+    # (the UI shows those as jobless runs and cannot re-execute them)
+    assert {run.job_name for run in runs} == {"render_film"}
+    assert {run.remote_job_origin.location_name for run in runs} == {code_location_name()}
     assert stale_projects(local.instance, local.graph, PROJECTS) == {}
 
     # the new line became a new shot; the shots it did not change were reused, not re-rendered

@@ -104,6 +104,8 @@ def test_the_settings_config_map_is_what_the_api_and_dagster_pods_read(film_home
     shared = env_of(code_location(BASE))  # the Helm values say the same for every tier
     for name in ("FILMSTUDIO_PROFILE", "FILMSTUDIO_NAME_PREFIX", "AWS_REGION", "FILMSTUDIO_GPU_IMAGE"):
         assert data[name] == shared[name], name
+    # runs and backfills name the code location the UI loads: the chart's user deployment
+    assert data["FILMSTUDIO_CODE_LOCATION"] == code_location(BASE)["name"]
     # the ConfigMap and the Secret are all the API needs in prod
     for name in OUR_ENV | {"AWS_DEFAULT_REGION", "DAGSTER_HOME"}:
         monkeypatch.delenv(name, raising=False)

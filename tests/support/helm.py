@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from film_assets.runs.run_origin import CODE_LOCATION_ENV
 from resources.deployment import CPU_POOL, NODE_POOL_LABEL
 from resources.profiles import SERVICE_ENV
 from tests.conftest import REPO
@@ -15,7 +16,7 @@ HELM = REPO / "infra" / "helm"
 KUBERNETES_VERSION = "1.31"  # infra/terraform's kubernetes_version
 RUN_AS = 10001  # the uid of both images (infra/docker)
 CPU_NODES = {NODE_POOL_LABEL: CPU_POOL}
-OUR_ENV = set(SERVICE_ENV.values()) | {"FILMSTUDIO_PROFILE"}
+OUR_ENV = set(SERVICE_ENV.values()) | {"FILMSTUDIO_PROFILE", CODE_LOCATION_ENV}
 
 
 def load_yaml(path: Path):
