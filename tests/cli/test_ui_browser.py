@@ -1,6 +1,7 @@
 """A film team's way through Dagster's UI, in a real browser (Debian's chromium, driven by
 Playwright): the catalog, one project's final cut with its poster and contact sheet, the checks
-of that project as GraphQL reports them, and the check that stopped another project's film.
+of that project as GraphQL reports them, the check that stopped another project's film, and the
+re-execution of the project's CLI run from its page.
 Screenshots land in the test's tmp folder; with FILMSTUDIO_DOCS_SCREENSHOTS=docs/images two of
 them also refresh the pictures in docs/film-team-ui.md:
 
@@ -60,7 +61,7 @@ def test_a_film_team_finds_a_projects_film_and_checks_in_the_browser(run_cli, fi
     # the renders link their pictures to this media server, and `filmstudio ui` serves it there
     # (a free port: the default 3001 may be another test's)
     monkeypatch.setenv("FILMSTUDIO_MEDIA_URL", f"http://127.0.0.1:{free_port()}")
-    render_tiny(run_cli, tmp_path, "--project", PROJECT)
+    delivered = render_tiny(run_cli, tmp_path, "--project", PROJECT)
     size = ["--width", "64", "--height", "64", "--fps", "8"]
     blocked = run_cli(
         *["render", str(EXAMPLES / "lighthouse.fountain"), "--project", BLOCKED, "--loudness", "-5", *size],
@@ -120,6 +121,21 @@ def test_a_film_team_finds_a_projects_film_and_checks_in_the_browser(run_cli, fi
         expect_result(*stopper, BLOCKED, "FAILED")
         expect_result(*stopper, PROJECT, passed_by_project)
         blocked_png = save_screenshot(page, shots / "blocking-check.png")
+
+        # the CLI's run of the project re-executes from its page: a new run of it, which succeeds
+        page.goto(f"{base}/runs/{delivered['run_id']}")
+        expect(page.get_by_text(f"partition: {PROJECT}")).to_be_visible()
+        reexecute = page.get_by_role("button", name=re.compile("^Re-execute"))
+        expect(reexecute).to_be_enabled()
+        reexecute.click()
+        page.wait_for_url(lambda url: "/runs/" in url and delivered["run_id"] not in url)  # the new run's page
+        expect(page.get_by_text("Success", exact=True).first).to_be_visible(timeout=180_000)
+        save_screenshot(page, shots / "re-executed-run.png")
+        new_run = page.url.rsplit("/", 1)[-1]
+        run = graphql(port, f'{{ runOrError(runId: "{new_run}") {{ ... on Run {{ status tags {{ key value }} }} }} }}')
+        tags = {tag["key"]: tag["value"] for tag in run["runOrError"]["tags"]}
+        assert run["runOrError"]["status"] == "SUCCESS"
+        assert (tags["dagster/parent_run_id"], tags["dagster/partition"]) == (delivered["run_id"], PROJECT)
 
     if DOCS_SCREENSHOTS:
         docs = REPO / DOCS_SCREENSHOTS
