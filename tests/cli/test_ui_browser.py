@@ -78,7 +78,8 @@ def test_a_film_team_finds_a_projects_film_and_checks_in_the_browser(run_cli, fi
         passed_by_project = check_statuses(port, stopper[0], PROJECT)[stopper[1]]
         base = f"http://127.0.0.1:{port}"
 
-        # the catalog lists every step of the film
+        # the catalog lists every step of the film (found by link target: the catalog cuts long
+        # names in the middle, "fi…ut", so a link's text is not its asset's name)
         page.goto(f"{base}/assets")
         for name in ASSET_NAMES:
             expect(page.locator(f'a[href="/assets/{name}"]')).to_be_visible()

@@ -13,7 +13,7 @@ import pytest
 
 # what a film team's laptop shows; the docs' screenshots are taken at this size too
 VIEWPORT = {"width": 1280, "height": 800}
-# a loaded CI machine renders a page in seconds, not milliseconds; Playwright's default is 5 s
+# a loaded CI machine can take seconds to draw a page; Playwright's assertions give up after 5 s by default
 WAIT_MS = 30_000
 # As root chromium needs --no-sandbox. The rest keep it off the network: this machine reaches no
 # Google host, and chromium's background fetches would only fail, many at a time.
@@ -46,6 +46,7 @@ def chromium_page() -> Iterator:
     """A fresh headless chromium page (its own empty profile) at VIEWPORT; closed afterwards."""
     executable = chromium_executable()
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[dev]'")
+    sync_api.expect.set_options(timeout=WAIT_MS)  # assertions wait as long as actions do
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         try:
