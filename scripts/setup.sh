@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Create ./.venv (Python 3.11+) and install film_assets with its test tools. Idempotent.
 # Everything the product needs comes from PyPI: ffmpeg ships inside imageio-ffmpeg, fonts and
-# espeak-ng inside wheels; no Docker, no GPU. One system package is for the tests only: Debian's
-# chromium, which the real-browser UI test drives (installed here where missing and apt-get can).
+# espeak-ng inside wheels; no system packages, no Docker, no GPU.
 #   bash scripts/setup.sh          the base install (CPU renderers)
-#   bash scripts/setup.sh --gpu    also the gpu extra (torch, diffusers, transformers) and test tools
+#   bash scripts/setup.sh --gpu    the tests' setup (scripts/test.sh, CI): also the gpu extra (torch,
+#                                  diffusers, transformers) and Debian's chromium for the browser test,
+#                                  installed where missing and apt-get runs as root or with sudo
 # Runtime dependencies are pinned by infra/docker/constraints.txt, the same pins the images use
 # (regenerate it with infra/docker/freeze_constraints.sh after changing a dependency).
 set -euo pipefail
@@ -30,8 +31,9 @@ else
 fi
 
 # The browser test (tests/cli/test_ui_browser.py) drives Debian's chromium through Playwright;
-# Playwright's own browser download is never used (it cannot reach its CDN here, and one system
-# browser is enough). Without chromium that test skips and says why.
+# Playwright's own browser download is never used (a closed network refuses it, and the system's
+# browser is enough). Only the tests' setup installs it: the sample render needs no browser.
+# Without chromium the browser test skips and says why.
 install_chromium() {
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then
@@ -42,7 +44,7 @@ install_chromium() {
   "${apt[@]}" install -y --no-install-recommends chromium >/dev/null 2>&1 \
     || { "${apt[@]}" update >/dev/null 2>&1 && "${apt[@]}" install -y --no-install-recommends chromium >/dev/null; }
 }
-if ! command -v chromium >/dev/null; then
+if [ "${1:-}" = "--gpu" ] && ! command -v chromium >/dev/null; then
   if command -v apt-get >/dev/null && install_chromium; then
     echo "setup: installed Debian's chromium for the browser test ($(chromium --version 2>/dev/null))" >&2
   else

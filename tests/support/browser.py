@@ -1,4 +1,4 @@
-"""A real browser for the UI tests: Debian's chromium (scripts/setup.sh installs it) driven by
+"""A real browser for the UI tests: Debian's chromium (scripts/setup.sh --gpu installs it) driven by
 Playwright's sync API. Playwright's own browser builds are never downloaded; where chromium or
 Playwright is missing the test skips and says which, and how to get it."""
 
@@ -35,8 +35,8 @@ def chromium_executable() -> str:
     found = shutil.which("chromium")
     if found is None:
         pytest.skip(
-            "Debian's chromium is not installed: `bash scripts/setup.sh` installs it where apt-get "
-            "runs as root or with sudo (apt-get install chromium)"
+            "Debian's chromium is not installed: the tests' setup (`bash scripts/setup.sh --gpu`, which "
+            "scripts/test.sh runs) installs it where apt-get runs as root or with sudo (apt-get install chromium)"
         )
     return found
 
