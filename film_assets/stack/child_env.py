@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+from pathlib import Path
 
 from film_assets.runs.service_instance import write_service_home
 from film_assets.stack.options import StackOptions
@@ -17,6 +19,18 @@ STACK_ENV = (
     "FILMSTUDIO_MAX_CONCURRENT_RUNS",
     "AWS_DEFAULT_REGION",
 )
+
+
+def media_link_secret(service_dir: Path) -> str:
+    """The stack's secret for signed media links, made once and kept beside its state: links the
+    catalog holds from earlier runs keep working after a restart. Readable by its owner only."""
+    path = service_dir / "media-link-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
 
 
 def child_env(options: StackOptions, postgres_url: str) -> dict:
@@ -37,6 +51,12 @@ def child_env(options: StackOptions, postgres_url: str) -> dict:
             "PYTHONUNBUFFERED": "1",  # logs as they happen
         }
     )
+    # the catalog's media links go through this stack's API (docs/service-mode.md#media-links);
+    # a secret or an API address set by the user wins
+    reachable = "127.0.0.1" if options.host in ("0.0.0.0", "::", "") else options.host  # a listen-all address
+    env.setdefault("FILMSTUDIO_API_URL", f"http://{reachable}:{options.api_port}")
+    if not env.get("FILMSTUDIO_MEDIA_LINK_SECRET"):
+        env["FILMSTUDIO_MEDIA_LINK_SECRET"] = media_link_secret(options.service_dir)
     return env
 
 
