@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
-from dagster import AssetKey, AssetRecordsFilter
+from dagster import AssetKey, AssetRecordsFilter, DagsterRunStatus
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, RedirectResponse
 
@@ -26,6 +26,7 @@ from film_assets.media_links import (
     SignedMediaLinks,
     read_media_token,
 )
+from film_assets.runs.qc_verdict import qc_verdict
 from film_assets.storage_keys import final_cut_manifest_key, media_key
 from resources.media_store import LocalMediaStore, MediaNotFound
 from resources.s3_media_store import S3MediaStore
@@ -61,7 +62,24 @@ def final_cut_key(app: ApiClients, project_id: str, part: str) -> str:
         raise _gone(project_id, part) from None
 
 
+def refuse_failed_qc(app: ApiClients, project_id: str) -> None:
+    """409 when the project's latest run was stopped by a blocking QC check: a cut made before it,
+    or by it before its checks ran, is not what the team delivers (GET /projects/{id} says why)."""
+    latest = app.dagster.project_runs(project_id, limit=1)
+    if not latest or latest[0].dagster_run.status != DagsterRunStatus.FAILURE:
+        return
+    verdict = qc_verdict(app.dagster.instance, latest[0].dagster_run.run_id)
+    if not verdict.passed:
+        failing = ", ".join(f"{check.asset}/{check.name}" for check in verdict.failing)
+        raise ApiError(
+            409,
+            f"project {project_id} failed QC in its latest run ({failing}): its final cut is not delivered; "
+            f"GET /projects/{project_id} shows what was measured",
+        )
+
+
 def deliver(app: ApiClients, project_id: str, part: str):
+    refuse_failed_qc(app, project_id)
     key = final_cut_key(app, project_id, part)
     store = app.store
     if isinstance(store, S3MediaStore):

@@ -96,7 +96,7 @@ PRIVATE_APIS: dict[str, PrivateApi] = {
     "SINGLETON_REPOSITORY_NAME": PrivateApi(
         "dagster._core.definitions.repository_definition.valid_definitions",
         "SINGLETON_REPOSITORY_NAME",
-        "the name of the repository a Definitions object makes (\"__repository__\")",
+        'the name of the repository a Definitions object makes ("__repository__")',
     ),
     "partition_set_name": PrivateApi(
         "dagster._core.remote_representation.external_data",

@@ -43,11 +43,12 @@ def with_maker_code_versions(assets: list[AssetsDefinition], resources: dict) ->
     return versioned
 
 
-def build_definitions(environment: Environment) -> Definitions:
+def build_definitions(environment: Environment, with_sensor: bool = True) -> Definitions:
     """Everything, wired to one environment's resources (the CLI builds its own the same way).
-    The service and prod profiles add the SQS sensor; the local profile needs no queue."""
+    The service and prod profiles add the SQS sensor (unless `with_sensor` is False: a test that
+    renders in process must not consume the queue); the local profile needs no queue."""
     sensors = []
-    if environment.uses_services:
+    if environment.uses_services and with_sensor:
         from sensors.sqs import build_render_requests_sensor
 
         sensors.append(build_render_requests_sensor(environment.service))

@@ -47,11 +47,13 @@ def rerender(
     response_model=PresignedDownload,
     summary="Download the final cut",
     description="With media on S3: a presigned URL to GET the file. With a local media store: the file "
-    "itself. 404 until the project's final cut is rendered.",
+    "itself. 404 until the project's final cut is rendered; 409 while its latest run is stopped by a "
+    "blocking QC check (GET /projects/{id} names the checks and what they measured).",
     responses={
         200: {"content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}}},
         **AUTH_ERRORS,
         **NOT_FOUND,
+        409: {"model": Error, "description": "The latest run failed QC: the film is not delivered."},
     },
 )
 def final_cut(

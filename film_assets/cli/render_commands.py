@@ -38,18 +38,8 @@ def _render(args: argparse.Namespace) -> int:
             environment_overrides=_model_overrides(args),
         )
 
-    def project() -> str:  # the project render_project chose, asked only once it has run
-        from film_assets.domain.projects.ids import slugify, validate_project_id
-        from film_assets.runs.local_render import read_script
-
-        title = read_script(Path(args.script))[1].title_page.get("title")
-        return validate_project_id(
-            args.project if args.project is not None else slugify(title or Path(args.script).stem)
-        )
-
     return report_with_qc(
         render,
-        project,
         args.json,
         lambda result: (
             f"{result.project}: {result.scenes} scenes, {result.shots} shots, {result.dialogue_lines} dialogue "
@@ -86,12 +76,12 @@ class Judged:
         )
 
 
-def report_with_qc(render: Callable, project: Callable[[], str], as_json: bool, summary: Callable) -> int:
+def report_with_qc(render: Callable, as_json: bool, summary: Callable) -> int:
     """run_and_report with the run's QC verdict: a run stopped by a blocking check is reported as
     failing QC (naming the checks and their measures) and exits EXIT_FAILED_QC, not as a failed
     render; a delivered film's report and JSON carry its verdict (`qc`), warnings included."""
     from film_assets.runs.local_render import RenderFailed, instance_for
-    from film_assets.runs.qc_verdict import latest_run_id, qc_verdict
+    from film_assets.runs.qc_verdict import qc_verdict
     from resources.profiles import current_environment
 
     judged: list[Judged] = []
@@ -99,14 +89,11 @@ def report_with_qc(render: Callable, project: Callable[[], str], as_json: bool, 
     def render_and_judge() -> Judged:
         try:
             result = render()
-        except RenderFailed:
-            name = project()
-            instance = instance_for(current_environment())
-            run_id = latest_run_id(instance, name)
-            verdict = qc_verdict(instance, run_id) if run_id else None
-            if verdict is None or verdict.passed:
+        except RenderFailed as failure:
+            verdict = qc_verdict(instance_for(current_environment()), failure.run_id)
+            if verdict.passed:
                 raise  # a step failed for another reason: a failed render, as before
-            judged.append(Judged(name, verdict, None))
+            judged.append(Judged(failure.project, verdict, None))
             return judged[-1]
         judged.append(Judged(result.project, qc_verdict(instance_for(current_environment()), result.run_id), result))
         return judged[-1]

@@ -12,15 +12,16 @@ import json
 import sys
 from pathlib import Path
 
-from film_assets.cli.reporting import EXIT_BAD_INPUT, progress_printer, run_and_report
+from film_assets.cli.reporting import EXIT_BAD_INPUT, progress_printer
 
 
 def _rerender(args: argparse.Namespace) -> int:
+    from film_assets.cli.render_commands import report_with_qc
     from film_assets.runs.local_render import rerender_project
 
     progress = progress_printer()
     shots = [code.strip() for code in args.shots.split(",") if code.strip()] if args.shots else None
-    return run_and_report(
+    return report_with_qc(
         lambda: rerender_project(
             args.project, shots, args.new_seed, Path(args.out) if args.out else None, progress=progress
         ),

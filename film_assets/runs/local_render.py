@@ -34,7 +34,13 @@ from resources.profiles import Environment, current_environment
 
 
 class RenderFailed(RuntimeError):
-    """The run failed; the message says which step and why."""
+    """The run failed; the message says which step and why, `run_id` which run (its check
+    evaluations tell whether a blocking QC check stopped it)."""
+
+    def __init__(self, message: str, project: str, run_id: str):
+        super().__init__(message)
+        self.project = project
+        self.run_id = run_id
 
 
 @dataclass(frozen=True)
@@ -216,7 +222,7 @@ def run_render(
     finally:
         instance.end_watch_event_logs(run.run_id, listener)
     if not result.success:
-        raise RenderFailed(failure_message(result))
+        raise RenderFailed(failure_message(result), project, run.run_id)
     cut = json.loads(store.get_bytes(final_cut_manifest_key(project)))  # the asset's stored value
     [clips] = result.asset_materializations_for_node("shot_clips")
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance, RunsFilter
+from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 
-PARTITION_TAG = "dagster/partition"
 SHOWN_METADATA = 6  # a check's measures in a one-line summary
 
 
@@ -92,9 +91,3 @@ def qc_verdict(instance: DagsterInstance, run_id: str) -> QcVerdict:
             metadata={key: _plain(value) for key, value in data.metadata.items()},
         )
     return QcVerdict(run_id, list(outcomes.values()))
-
-
-def latest_run_id(instance: DagsterInstance, project: str) -> str | None:
-    """The newest run of a project's partition."""
-    runs = instance.get_run_records(RunsFilter(tags={PARTITION_TAG: project}), limit=1)
-    return runs[0].dagster_run.run_id if runs else None

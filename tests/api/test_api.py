@@ -9,6 +9,7 @@ from dataclasses import replace
 import httpx
 import pytest
 
+from film_assets.assets.qc_checks import QC_CHECKS
 from film_assets.contract import JOB_ID_TAG, RenderRequest
 from resources.profiles import current_environment
 from tests.support.api_helpers import (
@@ -88,13 +89,16 @@ def test_status_shows_lineage_from_the_instance(rendered, studio_a):
     assert assets["screenplay"]["metadata"]["frame_size"] == "320x180"
     assert assets["final_cut"]["metadata"]["video"].endswith(f"projects/{request.project_id}/final_cut/final_cut.mp4")
     assert {column["name"] for column in assets["shot_list"]["metadata"]["shot_table"]["columns"]} >= {"code", "seed"}
+    # the four delivery checks and the production QC checks of the run (docs/quality-checks.md)
     assert {check["name"] for check in status["checks"]} == {
         "loudness_on_target",
         "true_peak_within_ceiling",
         "every_line_heard_and_subtitled",
         "audio_video_in_sync",
+        *(spec.name for check in QC_CHECKS for spec in check.check_specs),
     }
     assert all(check["passed"] for check in status["checks"]), status["checks"]
+    assert status["state"] == "succeeded" and status["qc"]["passed"], status["qc"]
     assert status["final_cut_url"] == f"/projects/{request.project_id}/final-cut"
 
     record = instance.fetch_materializations(

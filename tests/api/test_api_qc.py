@@ -7,34 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.api_helpers import TINY_FILM, received_request
+from resources.profiles import current_environment
+from tests.support.api_helpers import TINY_FILM, received_request, render_in_process
 
 pytestmark = pytest.mark.service
-
-
-def render_with_qc(instance, request) -> str:
-    """Every asset and check of the request's project, as render_film runs them; a failing
-    blocking check fails the run, which is what the status must read as failing QC."""
-    from dagster import Definitions
-
-    from film_assets.assets.qc_checks import QC_CHECKS
-    from film_assets.definitions import ASSETS
-    from film_assets.jobs import render_film
-    from film_assets.partitions import projects
-    from resources.profiles import build_resources, current_environment
-
-    definitions = Definitions(
-        assets=ASSETS, asset_checks=QC_CHECKS, jobs=[render_film], resources=build_resources(current_environment())
-    )
-    instance.add_dynamic_partitions(projects.name, [request.project_id])
-    result = definitions.resolve_job_def("render_film").execute_in_process(
-        partition_key=request.project_id,
-        instance=instance,
-        tags=request.run_tags(),
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
-    )
-    return result.run_id
 
 
 @pytest.mark.slow  # renders a tiny film into the service instance (~15 s)
@@ -47,7 +23,7 @@ def test_a_film_stopped_by_a_blocking_check_is_failing_qc_not_delivered(stack, s
     request = received_request(stack, answer.json()["job_id"])
     instance = stack.instance()
     try:
-        run_id = render_with_qc(instance, request)
+        run_id = render_in_process(instance, request, current_environment(), expect_success=False)
     finally:
         instance.dispose()
 
@@ -62,3 +38,5 @@ def test_a_film_stopped_by_a_blocking_check_is_failing_qc_not_delivered(stack, s
     assert measured["target_lufs"] == -5 and measured["integrated_lufs"] < -6, measured
     # the checks that ran before it passed; the cut exists in the store but is not offered
     assert qc["checks_run"] >= 5 and status["final_cut_url"] is None
+    refused = studio_a.get(f"/projects/{request.project_id}/final-cut")
+    assert refused.status_code == 409 and "final_cut/loudness_on_target" in refused.json()["detail"], refused.text

@@ -33,6 +33,8 @@ OPERATIONS = [
     "POST /projects/{project_id}/renders",
     "GET /projects/{project_id}/final-cut",
     "GET /projects/{project_id}/shots/{code}/versions",
+    "GET /projects/{project_id}/media-links",
+    "GET /media/{token}",
     "POST /backfills",
     "GET /backfills/{backfill_id}",
     "GET /health",
@@ -45,7 +47,9 @@ def live_api(stack, tmp_path_factory):
     """A server of its own: nothing consumes its queue, so whatever the generated requests queue
     stays there and renders nothing."""
     key = create_api_key(stack.postgres_url, "fuzz")
-    with api_process(stack.env, tmp_path_factory.mktemp("api-schema")) as url:
+    # with a media link secret, as a stack runs it (without, the media routes answer 503)
+    secret = {"FILMSTUDIO_MEDIA_LINK_SECRET": "fuzz-secret"}
+    with api_process(stack.env, tmp_path_factory.mktemp("api-schema"), **secret) as url:
         answer = httpx.post(f"{url}/projects", json={"screenplay": TINY_FILM}, headers={"X-API-Key": key}, timeout=30)
         assert answer.status_code == 202, answer.text
         schema = schemathesis.openapi.from_url(f"{url}/openapi.json")

@@ -107,27 +107,23 @@ def bucket_keys(stack: ServiceStack, prefix: str = "") -> set[str]:
     return {item["Key"] for page in pages for item in page.get("Contents", [])}
 
 
-def render_in_process(instance, request, environment) -> str:
-    """Materialize every asset of the request's project into `instance`, tagged as the SQS
-    sensor tags its runs; return the run id. The definitions are build_definitions' assets and
-    resources for `environment` without the SQS sensor: nothing here may consume the queue."""
-    from dagster import Definitions
-
-    from film_assets.definitions import ASSETS
-    from film_assets.jobs import render_film
+def render_in_process(instance, request, environment, expect_success: bool = True) -> str:
+    """Materialize every asset and QC check of the request's project into `instance`, tagged as
+    the SQS sensor tags its runs; return the run id. The definitions are build_definitions' for
+    `environment` without the SQS sensor: nothing here may consume the queue."""
+    from film_assets.definitions import build_definitions
     from film_assets.partitions import projects
-    from resources.profiles import build_resources
 
-    definitions = Definitions(assets=ASSETS, jobs=[render_film], resources=build_resources(environment))
+    definitions = build_definitions(environment, with_sensor=False)
     instance.add_dynamic_partitions(projects.name, [request.project_id])
     result = definitions.resolve_job_def("render_film").execute_in_process(
         partition_key=request.project_id,
         instance=instance,
         tags=request.run_tags(),
-        raise_on_error=True,
+        raise_on_error=expect_success,
         run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
     )
-    assert result.success
+    assert result.success or not expect_success
     return result.run_id
 
 
