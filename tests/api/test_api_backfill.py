@@ -19,6 +19,7 @@ from api.keys import create_api_key
 from film_assets.contract import TENANT_TAG
 from film_assets.partitions import projects as projects_partitions
 from film_assets.runs.backfills import BACKFILL_ID_TAG
+from film_assets.runs.run_origin import code_location_name
 from tests.support.api_helpers import TINY_FILM, api_process
 from tests.support.service_processes import api_server, dagster_daemon, wait_until
 
@@ -76,7 +77,10 @@ def test_backfill_of_your_projects_is_recorded_with_their_partitions_and_your_ta
     backfill = instance.get_backfill(backfill_id)
     assert backfill.status == BulkActionStatus.REQUESTED  # the daemon's to run; the API ran nothing
     assert backfill.tags[TENANT_TAG] == "studio-a"
-    assert sorted(backfill.asset_backfill_data.get_partition_names()) == sorted([first, second])
+    # a backfill of render_film (its runs show under the job in the UI), over these partitions
+    assert sorted(backfill.partition_names) == sorted([first, second])
+    assert backfill.partition_set_origin.partition_set_name == "render_film_partition_set"
+    assert backfill.partition_set_origin.repository_origin.code_location_origin.location_name == code_location_name()
     assert backfill.asset_selection == [AssetKey("keyframes"), AssetKey("shot_clips"), AssetKey("final_cut")]
     assert instance.get_runs() == []
 
@@ -106,7 +110,7 @@ def test_all_means_every_project_of_yours_that_has_started(sessions, instance):
     assert body["projects"] == started and body["skipped"] == [waiting]
     assert len(body["assets"]) == 9
     backfill = instance.get_backfill(body["backfill_id"])
-    assert sorted(backfill.asset_backfill_data.get_partition_names()) == sorted(started)
+    assert sorted(backfill.partition_names) == sorted(started)
 
 
 def test_another_tenants_projects_and_backfills_are_not_found(sessions, instance):
