@@ -20,14 +20,12 @@ from api.models import Error, MediaLinks, PresignedDownload
 from api.projects_db import get_project
 from api.routes.projects import AUTH_ERRORS, NOT_FOUND, tenant_project
 from film_assets.media_links import (
-    CONTACT_SHEET_FILE,
-    POSTER_FILE,
     MediaLinkError,
     SignedMediaLinks,
     read_media_token,
 )
 from film_assets.runs.qc_verdict import qc_verdict
-from film_assets.storage_keys import final_cut_manifest_key, media_key
+from film_assets.storage_keys import contact_sheet_key, final_cut_manifest_key, poster_key
 from resources.media_store import LocalMediaStore, MediaNotFound
 from resources.s3_media_store import S3MediaStore
 
@@ -174,16 +172,14 @@ def media_links(
     delivered = json.loads(app.store.get_bytes(final_cut_manifest_key(project.project_id)))
     base = settings.api_url or str(request.base_url).rstrip("/")
     links = SignedMediaLinks(base, settings.secret, tenant, project.project_id, settings.lifetime_s)
-    pictures = {name: media_key(project.project_id, "final_cut", name) for name in (POSTER_FILE, CONTACT_SHEET_FILE)}
+    poster, sheet = poster_key(project.project_id), contact_sheet_key(project.project_id, "final_cut")
     return MediaLinks(
         project_id=project.project_id,
         expires_at=datetime.fromtimestamp(links.expires_at, tz=UTC),
         video=links.url(delivered["video"]),
         subtitles=links.url(delivered["subtitles"]),
         timeline=links.url(delivered["timeline"]),
-        poster=links.url(pictures[POSTER_FILE]) if app.store.exists(pictures[POSTER_FILE]) else None,
-        contact_sheet=links.url(pictures[CONTACT_SHEET_FILE])
-        if app.store.exists(pictures[CONTACT_SHEET_FILE])
-        else None,
+        poster=links.url(poster) if app.store.exists(poster) else None,
+        contact_sheet=links.url(sheet) if app.store.exists(sheet) else None,
         shot_clips={code: links.url(key) for code, key in delivered.get("shot_clips", {}).items()},
     )

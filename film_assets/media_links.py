@@ -25,8 +25,6 @@ from resources.media_store import MediaKeyError, check_key
 from resources.profiles import MediaLinkSettings
 
 TOKEN_VERSION = 1
-# the final cut's pictures, beside its deliverables (projects/<p>/final_cut/<name>)
-POSTER_FILE, CONTACT_SHEET_FILE = "poster.jpg", "contact_sheet.jpg"
 
 
 class MediaLinkError(ValueError):

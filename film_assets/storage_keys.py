@@ -35,6 +35,16 @@ def final_cut_manifest_key(project_id: str) -> str:
     return asset_value_key(project_id, "final_cut", "json")
 
 
+def poster_key(project_id: str) -> str:
+    """The film's poster frame, beside its deliverables."""
+    return media_key(project_id, "final_cut", "poster.jpg")
+
+
+def contact_sheet_key(project_id: str, asset: str) -> str:
+    """A contact sheet of every shot, beside the asset it shows (keyframes, final_cut)."""
+    return media_key(project_id, asset, "contact_sheet.jpg")
+
+
 def shots_prefix(project_id: str) -> str:
     """The folder holding every version of every shot of a project."""
     return media_key(project_id, SHOTS)

@@ -34,10 +34,9 @@ from film_assets.domain.storyboard.poster import poster_shot
 from film_assets.domain.video.frame_rate import frame_rate
 from film_assets.domain.video.subtitles import build_cues, format_srt
 from film_assets.domain.video.timeline import build_timeline, timeline_to_json
-from film_assets.media_links import CONTACT_SHEET_FILE, POSTER_FILE
 from film_assets.partitions import projects
 from film_assets.storage.shot_versions import KEYFRAME_FILE
-from film_assets.storage_keys import final_cut_manifest_key, media_key, shot_version_key
+from film_assets.storage_keys import contact_sheet_key, final_cut_manifest_key, media_key, poster_key, shot_version_key
 from resources.media_store import MediaNotFound, MediaStore
 
 GROUP = "delivery"
@@ -167,8 +166,8 @@ def _pictures(media_store, project, title, shots, shot_clips, versions, changed,
     if poster.width > POSTER_WIDTH:
         poster = poster.resize((POSTER_WIDTH, round(poster.height * POSTER_WIDTH / poster.width)))
     poster_jpeg = jpeg_bytes(poster, quality=85)
-    poster_key = media_store.put_bytes(media_key(project, "final_cut", POSTER_FILE), poster_jpeg)
-    sheet_key = media_key(project, "final_cut", CONTACT_SHEET_FILE)
+    stored_poster = media_store.put_bytes(poster_key(project), poster_jpeg)
+    sheet_key = contact_sheet_key(project, "final_cut")
     cells = [
         sheet_shot(
             s.code,
@@ -182,7 +181,7 @@ def _pictures(media_store, project, title, shots, shot_clips, versions, changed,
     return {
         "poster": image_markdown(
             f"poster frame of {title}: {code} {versions[code]}",
-            links.url(poster_key, _short_hash(poster_jpeg)),
+            links.url(stored_poster, _short_hash(poster_jpeg)),
             f"{code} {versions[code]}, the first shot with a character on screen",
             links.reason,
         ),

@@ -28,7 +28,7 @@ from film_assets.domain.shots.table import shots_from_frame
 from film_assets.domain.video.encoding import VideoSettings
 from film_assets.partitions import projects
 from film_assets.storage.shot_versions import ShotVersions
-from film_assets.storage_keys import media_key
+from film_assets.storage_keys import contact_sheet_key
 from resources.animator import Animator
 from resources.media_store import MediaStore
 from resources.renderer import Renderer
@@ -104,7 +104,7 @@ def keyframes(
         thumbs[rendered.code] = keyframe_thumbnail(media_store, record["keyframe"], rendered.image)
         progress(done, rendered.code)
     manifest = {shot.code: rendered_entries.get(shot.code) or reused[shot.code]["keyframe"] for shot in shots}
-    sheet_key = media_key(project, "keyframes", CONTACT_SHEET_FILE)
+    sheet_key = contact_sheet_key(project, "keyframes")
     sheet = store_contact_sheet(
         media_store,
         sheet_key,
@@ -163,9 +163,6 @@ def keyframes(
             ),
         },
     )
-
-
-CONTACT_SHEET_FILE = "contact_sheet.jpg"
 
 
 LINEAGE_FIELDS = (
