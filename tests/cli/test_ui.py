@@ -33,9 +33,12 @@ def graphql(port: int, query: str) -> dict:
 
 @contextmanager
 def dagster_ui(film_home, tmp_path):
-    """`filmstudio ui` on a free port, as a user starts it; yields (process, port)."""
+    """`filmstudio ui` on a free port, as a user starts it; yields (process, port). Its media
+    server gets a free port too (the default 3001 may be taken), unless the test chose one with
+    FILMSTUDIO_MEDIA_URL (its renders must write links to that port)."""
     port = free_port()
     env = {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, "FILMSTUDIO_HOME": str(film_home)}
+    env.setdefault("FILMSTUDIO_MEDIA_URL", f"http://127.0.0.1:{free_port()}")
     ui = subprocess.Popen(
         [sys.executable, "-m", "film_assets.cli", "ui", "--port", str(port)],
         env=env,
