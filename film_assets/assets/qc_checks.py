@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -108,17 +109,27 @@ def keyframes_sized_and_not_blank(
     project_of(context)
     shots = shots_from_frame(shot_list)
     problems, spreads = [], {}
-    for shot in shots:
-        entry = keyframes.get(shot.code)
+
+    def measure(entry: dict | None):
         if entry is None:
-            problems.append(f"{shot.code}: no keyframe")
-            continue
+            return None
         try:
             with media_store.reading(entry["key"]) as path:
-                size, luma = keyframe_luma(path, tuple(entry.get("picture_band") or ()) or None)
+                return keyframe_luma(path, tuple(entry.get("picture_band") or ()) or None)
         except MediaNotFound:
-            problems.append(f"{shot.code}: keyframe {entry['key']} is not in the store")
+            return MediaNotFound
+
+    # PNG decoding releases the GIL: two at a time takes about half the time on two cores
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        measured = list(pool.map(measure, [keyframes.get(shot.code) for shot in shots]))
+    for shot, found in zip(shots, measured, strict=True):
+        if found is None:
+            problems.append(f"{shot.code}: no keyframe")
             continue
+        if found is MediaNotFound:
+            problems.append(f"{shot.code}: keyframe {keyframes[shot.code]['key']} is not in the store")
+            continue
+        size, luma = found
         spreads[shot.code] = round(luma_spread(luma), 2)
         if size != (shot.width, shot.height):
             problems.append(f"{shot.code}: {size[0]}x{size[1]}, not {shot.width}x{shot.height}")
