@@ -22,11 +22,14 @@ from film_assets.assets.catalog import (
     store_contact_sheet,
     value_version,
 )
+from film_assets.assets.cut_picture_check import CHECK_SPEC as CUT_PICTURE_SPEC
+from film_assets.assets.cut_picture_check import black_or_freeze_result, start_scan
 from film_assets.assets.delivery_checks import CHECK_SPECS, delivery_checks
 from film_assets.assets.kept_results import KeptResult
 from film_assets.assets.labels import labels
 from film_assets.assets.placement import op_tags, pool
 from film_assets.bindings.ffmpeg import assemble_cut
+from film_assets.domain.screenplay.document import Screenplay
 from film_assets.domain.shots.breakdown import dialogue_line_count
 from film_assets.domain.shots.table import shots_from_frame
 from film_assets.domain.sound.audio import read_wav
@@ -50,7 +53,7 @@ POSTER_WIDTH = 1280  # a poster is looked at, not printed: a 4K keyframe would w
     op_tags=op_tags("final_cut"),
     **labels("final_cut"),
     pool=pool("final_cut"),
-    check_specs=CHECK_SPECS,
+    check_specs=[*CHECK_SPECS, CUT_PICTURE_SPEC],
     description="The final cut for delivery: the film as an H.264 MP4 with the mix as AAC 48 kHz stereo, an SRT "
     "with one subtitle per dialogue line, and an OpenTimelineIO timeline for the editor, one clip per shot.",
 )
@@ -107,6 +110,7 @@ def final_cut(
         "mix_sha256": audio_mix.get("sha256"),
         "aac_sha256": audio_mix.get("aac_sha256"),
     }
+    scan = start_scan(media_store, project, value)  # on the other core while the rest is made and measured
     changed = [s.code for s in shots if previous_versions is None or previous_versions.get(s.code) != versions[s.code]]
     links = media_links_of(context, media_store, project)
     yield Output(
@@ -136,6 +140,7 @@ def final_cut(
     clip_hashes = {str(line["line"]): dialogue_track[str(line["line"])]["sha256"] for line in audio_mix["lines"]}
     with media_store.reading(keys["final_cut.mp4"]) as delivered:
         yield from delivery_checks(delivered, srt, audio_mix, load_clip, float(fps), kept_sound, clip_hashes)
+    yield black_or_freeze_result(scan.result(), shots, Screenplay.from_dict(scenes["screenplay"]))
 
 
 def _previous_cut_versions(media_store: MediaStore, project: str) -> dict | None:

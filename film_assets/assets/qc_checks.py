@@ -1,12 +1,13 @@
 """Production QC as asset checks, each on the asset it judges and partitioned by project: every
 dialogue line in one shot (shot_list), keyframes of the frame size and not blank (keyframes),
-clips as long as their shots (shot_clips), lines audible and whole in the mix (audio_mix), and no
-black or frozen stretch the script does not ask for (final_cut).
+clips as long as their shots (shot_clips), lines audible and whole in the mix (audio_mix). The
+scan of the cut for black or frozen stretches runs inside final_cut's step, beside its delivery
+checks (delivery_checks.py), so that its decode overlaps the sound's measures.
 
 They are standalone checks, so each runs as its own step of render_film right after its asset.
 A blocking one that fails stops everything downstream of its asset and fails the run: the film is
 then reported as failing QC (film_assets/runs/qc_verdict.py).
-They read what the assets stored; the cut's scan is the one decode they add to a render.
+They read what the assets stored.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ import pandas as pd
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetIn, PreviewWarning, asset_check
 
 from film_assets.assets.catalog import project_of
-from film_assets.assets.kept_results import KeptResult
 from film_assets.assets.placement import op_tags
-from film_assets.bindings.picture_probe import clip_length, dark_and_frozen_stretches, keyframe_luma
+from film_assets.bindings.picture_probe import clip_length, keyframe_luma
 from film_assets.domain.screenplay.dialogue import dialogue_lines
 from film_assets.domain.screenplay.document import Screenplay
 from film_assets.domain.shots.coverage import line_coverage
@@ -31,22 +31,13 @@ from film_assets.domain.sound.audio import SAMPLE_RATE, read_wav
 from film_assets.domain.sound.line_qc import measure_line
 from film_assets.domain.video.picture_qc import (
     BLANK_SPREAD,
-    STRETCH_LIMIT_S,
-    Stretch,
     clip_length_problem,
-    closing_transition,
-    intended_windows,
     is_blank,
     luma_spread,
-    shots_during,
-    unintended_stretches,
 )
 from film_assets.partitions import projects
-from film_assets.storage_keys import media_key
 from resources.media_store import MediaNotFound, MediaStore
-from resources.versioned import content_key
 
-PICTURE_QC_VERSION = "1"  # part of the kept scan's key: bump when the detectors' settings change
 MAX_LISTED = 8  # problems listed in a result's metadata; the count says how many there were
 
 
@@ -225,58 +216,9 @@ def lines_audible_and_unclipped(
     )
 
 
-@_project_check(
-    "final_cut",
-    blocking=False,
-    placed_as="final_cut",
-    additional_ins={"shot_list": AssetIn("shot_list"), "scenes": AssetIn("scenes")},
-)
-def no_unasked_black_or_freeze(
-    context, final_cut: dict, shot_list: pd.DataFrame, scenes: dict, media_store: MediaStore
-) -> AssetCheckResult:
-    """No black or frozen picture longer than a second in the cut where the script asks for none
-    (a FADE or BLACK transition asks for it around its cut)."""
-    shots = shots_from_frame(shot_list)
-    windows = intended_windows(shots, closing_transition(Screenplay.from_dict(scenes["screenplay"])))
-    found = _stretches_in_cut(media_store, project_of(context), final_cut)
-    unasked = unintended_stretches(found, windows)
-    problems = [
-        f"{s.kind} {s.start_s:.2f}-{s.end_s:.2f} s ({', '.join(shots_during(shots, s.start_s, s.end_s))})"
-        for s in unasked
-    ]
-    longest = max(unasked, key=lambda s: s.duration_s, default=None)
-    return AssetCheckResult(
-        passed=not unasked,
-        severity=AssetCheckSeverity.WARN,
-        metadata={
-            "black_stretches": sum(1 for s in unasked if s.kind == "black"),
-            "frozen_stretches": sum(1 for s in unasked if s.kind == "frozen"),
-            "asked_for_by_the_script": sum(1 for s in found if s.duration_s > STRETCH_LIMIT_S) - len(unasked),
-            "longest_s": round(longest.duration_s, 2) if longest else 0.0,
-            "limit_s": STRETCH_LIMIT_S,
-            "problems": listed(problems),
-        },
-    )
-
-
-def _stretches_in_cut(media_store: MediaStore, project: str, final_cut: dict) -> list[Stretch]:
-    """The cut's black and frozen stretches, kept under the clips it joins: its picture is those
-    clips stream-copied, so a re-render that changed only the sound (or nothing) decodes nothing."""
-    kept = KeptResult(media_store, media_key(project, "final_cut", "picture_qc.json"), [])
-    inputs = content_key(PICTURE_QC_VERSION, final_cut["shot_clips"], final_cut["duration_s"])
-    found = kept.find(inputs)
-    if found is None:
-        with media_store.reading(final_cut["video"]) as path:
-            stretches = dark_and_frozen_stretches(path, final_cut["duration_s"])
-        kept.forget()
-        found = kept.remember(inputs, {"stretches": [[s.kind, s.start_s, s.end_s] for s in stretches]})
-    return [Stretch(kind, start, end) for kind, start, end in found["stretches"]]
-
-
 QC_CHECKS = [
     every_line_in_one_shot,
     keyframes_sized_and_not_blank,
     clips_as_long_as_their_shots,
     lines_audible_and_unclipped,
-    no_unasked_black_or_freeze,
 ]

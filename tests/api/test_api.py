@@ -96,6 +96,7 @@ def test_status_shows_lineage_from_the_instance(rendered, studio_a):
         "every_line_heard_and_subtitled",
         "audio_video_in_sync",
         *(spec.name for check in QC_CHECKS for spec in check.check_specs),
+        "no_unasked_black_or_freeze",
     }
     assert all(check["passed"] for check in status["checks"]), status["checks"]
     assert status["state"] == "succeeded" and status["qc"]["passed"], status["qc"]
