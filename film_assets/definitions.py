@@ -5,7 +5,6 @@ from dagster import AssetsDefinition, Definitions, in_process_executor
 
 from film_assets.assets import delivery, picture, script, sound
 from film_assets.assets.placement import STEP_RETRY_POLICY, prod_executor
-from film_assets.assets.qc_checks import QC_CHECKS
 from film_assets.jobs import build_render_film
 from resources.profiles import Environment, build_resources, current_environment
 from resources.versioned import MediaMaker, content_key
@@ -62,7 +61,6 @@ def build_definitions(environment: Environment, with_sensor: bool = True) -> Def
     resources = build_resources(environment)
     return Definitions(
         assets=with_maker_code_versions(ASSETS, resources),
-        asset_checks=QC_CHECKS,  # production QC, each on the asset it judges
         jobs=[build_render_film(retry_policy)],
         sensors=sensors,
         resources=resources,

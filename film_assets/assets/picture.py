@@ -23,6 +23,12 @@ from film_assets.assets.catalog import (
 )
 from film_assets.assets.labels import labels
 from film_assets.assets.placement import op_tags, pool
+from film_assets.assets.qc_checks import (
+    CLIP_LENGTHS,
+    KEYFRAMES,
+    clips_as_long_as_their_shots,
+    keyframes_sized_and_not_blank,
+)
 from film_assets.assets.run_request import forced_shots
 from film_assets.domain.shots.table import shots_from_frame
 from film_assets.domain.video.encoding import VideoSettings
@@ -57,13 +63,12 @@ class _Progress:
     op_tags=op_tags("keyframes"),
     **labels("keyframes"),
     pool=pool("keyframes"),
+    check_specs=[KEYFRAMES],
     description="The storyboard: one keyframe per shot, drawn or generated, with the parameters that made it. "
     "Each render is kept as a shot version (v001, v002, …); shots whose inputs are unchanged "
     "reuse their newest version.",
 )
-def keyframes(
-    context: AssetExecutionContext, shot_list: pd.DataFrame, media_store: MediaStore, renderer: Renderer
-) -> Output[dict]:
+def keyframes(context: AssetExecutionContext, shot_list: pd.DataFrame, media_store: MediaStore, renderer: Renderer):
     project = project_of(context)
     shots = shots_from_frame(shot_list)
     width, height = (shots[0].width, shots[0].height) if shots else (1280, 720)
@@ -129,7 +134,7 @@ def keyframes(
         for code, entry in manifest.items()
     ]
     source_lines = {shot.code: shot.source_line for shot in shots}
-    return Output(
+    yield Output(
         manifest,
         data_version=value_version(manifest),
         metadata={
@@ -163,6 +168,7 @@ def keyframes(
             ),
         },
     )
+    yield keyframes_sized_and_not_blank(shots, manifest, media_store)
 
 
 LINEAGE_FIELDS = (
@@ -210,6 +216,7 @@ class ShotClipsConfig(Config):
     op_tags=op_tags("shot_clips"),
     **labels("shot_clips"),
     pool=pool("shot_clips"),
+    check_specs=[CLIP_LENGTHS],
     description="The takes: each shot in motion at the project's fps, encoded as its own H.264 segment: a camera move "
     "(push-in, pull-out, pan) over its keyframe, or an image-to-video model when configured. "
     "A shot's key covers its keyframe, move, length, video settings and the dialogue audio it "
@@ -223,7 +230,7 @@ def shot_clips(
     dialogue_track: dict,
     media_store: MediaStore,
     animator: Animator,
-) -> Output[dict]:
+):
     project = project_of(context)
     shots = shots_from_frame(shot_list)
     versions, forced = ShotVersions(media_store, project, context.run.run_id), forced_shots(context)
@@ -279,7 +286,7 @@ def shot_clips(
     total_frames = sum(entry["frames"] for entry in manifest.values())
     encoded_frames = sum(entry["frames"] for entry in encoded.values())
     seconds = time.perf_counter() - started
-    return Output(
+    yield Output(
         manifest,
         data_version=value_version(manifest),
         metadata={
@@ -301,3 +308,4 @@ def shot_clips(
             ),
         },
     )
+    yield clips_as_long_as_their_shots(shots, manifest, media_store)

@@ -4,29 +4,25 @@ clips as long as their shots (shot_clips), lines audible and whole in the mix (a
 scan of the cut for black or frozen stretches runs inside final_cut's step, beside its delivery
 checks (delivery_checks.py), so that its decode overlaps the sound's measures.
 
-They are standalone checks, so each runs as its own step of render_film right after its asset.
-A blocking one that fails stops everything downstream of its asset and fails the run: the film is
-then reported as failing QC (film_assets/runs/qc_verdict.py).
+Each runs inside its asset's step, right after the asset is stored (a check step of its own
+would cost a render a step's overhead and a second load of its inputs, four times). All block: one
+that fails fails its step, stops everything downstream and the run, and the film is reported as
+failing QC (film_assets/runs/qc_verdict.py).
 They read what the assets stored.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import pandas as pd
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetIn, PreviewWarning, asset_check
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, PreviewWarning
 
-from film_assets.assets.catalog import project_of
-from film_assets.assets.placement import op_tags
 from film_assets.bindings.picture_probe import clip_length, keyframe_luma
 from film_assets.domain.screenplay.dialogue import dialogue_lines
 from film_assets.domain.screenplay.document import Screenplay
 from film_assets.domain.shots.coverage import line_coverage
-from film_assets.domain.shots.table import shots_from_frame
 from film_assets.domain.sound.audio import SAMPLE_RATE, read_wav
 from film_assets.domain.sound.line_qc import measure_line
 from film_assets.domain.video.picture_qc import (
@@ -49,34 +45,45 @@ def listed(problems: list[str]) -> str:
     return "; ".join(problems[:MAX_LISTED]) + (f"; … and {more} more" if more > 0 else "")
 
 
-def _project_check(asset: str, blocking: bool, placed_as: str, **kwargs) -> Callable:
-    """@asset_check on `asset`, one result per project. Partitioned checks are a preview in Dagster
-    1.13 and warn so on every load; they are what a film team needs (see delivery_checks.py)."""
-
-    def decorate(function):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", PreviewWarning)
-            return asset_check(
-                asset=asset,
-                name=function.__name__,
-                blocking=blocking,
-                partitions_def=projects,
-                op_tags=op_tags(placed_as),  # a CPU pod of the cheap asset's size in prod
-                description=function.__doc__,
-                **kwargs,
-            )(function)
-
-    return decorate
+def _spec(asset: str, name: str, description: str) -> AssetCheckSpec:
+    """A blocking check on `asset`, one result per project. Partitioned checks are a preview in
+    Dagster 1.13 and warn so on every load; they are what a film team needs (see delivery_checks.py)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PreviewWarning)
+        return AssetCheckSpec(name, asset=asset, blocking=True, partitions_def=projects, description=description)
 
 
-@_project_check("shot_list", blocking=True, placed_as="shot_list", additional_ins={"scenes": AssetIn("scenes")})
-def every_line_in_one_shot(context, shot_list: pd.DataFrame, scenes: dict) -> AssetCheckResult:
-    """Each dialogue line of the script is covered by exactly one shot, and its speech ends
-    inside that shot."""
-    project_of(context)
-    screenplay = Screenplay.from_dict(scenes["screenplay"])
-    coverage = line_coverage([line.line for line in dialogue_lines(screenplay)], shots_from_frame(shot_list))
+LINE_COVERAGE = _spec(
+    "shot_list",
+    "every_line_in_one_shot",
+    "Each dialogue line of the script is covered by exactly one shot, and its speech ends inside that shot.",
+)
+KEYFRAMES = _spec(
+    "keyframes",
+    "keyframes_sized_and_not_blank",
+    "Every shot has a stored keyframe of the project's frame size whose picture is not blank (its luma "
+    "varies by at least 2 of 255 across the picture).",
+)
+CLIP_LENGTHS = _spec(
+    "shot_clips",
+    "clips_as_long_as_their_shots",
+    "Every shot's clip lasts its shot-list duration within one frame (its frames counted, and the end of "
+    "its last frame).",
+)
+LINES_IN_THE_MIX = _spec(
+    "audio_mix",
+    "lines_audible_and_unclipped",
+    "Every dialogue line is audible in the mix (at least as strong as the music and other lines in its "
+    "window) and whole: no sample at full scale, nothing cut off by the film's end.",
+)
+QC_SPECS = [LINE_COVERAGE, KEYFRAMES, CLIP_LENGTHS, LINES_IN_THE_MIX]
+
+
+def every_line_in_one_shot(screenplay: Screenplay, shots: list) -> AssetCheckResult:
+    """LINE_COVERAGE's result for a shot list."""
+    coverage = line_coverage([line.line for line in dialogue_lines(screenplay)], shots)
     return AssetCheckResult(
+        check_name=LINE_COVERAGE.name,
         passed=coverage.complete,
         severity=AssetCheckSeverity.ERROR,
         metadata={
@@ -91,14 +98,8 @@ def every_line_in_one_shot(context, shot_list: pd.DataFrame, scenes: dict) -> As
     )
 
 
-@_project_check("keyframes", blocking=True, placed_as="shot_list", additional_ins={"shot_list": AssetIn("shot_list")})
-def keyframes_sized_and_not_blank(
-    context, keyframes: dict, shot_list: pd.DataFrame, media_store: MediaStore
-) -> AssetCheckResult:
-    """Every shot has a stored keyframe of the project's frame size whose picture is not blank
-    (its luma varies by at least 2 of 255 across the picture)."""
-    project_of(context)
-    shots = shots_from_frame(shot_list)
+def keyframes_sized_and_not_blank(shots: list, keyframes: dict, media_store: MediaStore) -> AssetCheckResult:
+    """KEYFRAMES' result, measured on the keyframes as stored."""
     problems, spreads = [], {}
 
     def measure(entry: dict | None):
@@ -128,6 +129,7 @@ def keyframes_sized_and_not_blank(
             problems.append(f"{shot.code}: blank (luma spread {spreads[shot.code]})")
     flattest = min(spreads, key=spreads.get, default=None)
     return AssetCheckResult(
+        check_name=KEYFRAMES.name,
         passed=not problems and len(spreads) == len(shots),
         severity=AssetCheckSeverity.ERROR,
         metadata={
@@ -141,14 +143,8 @@ def keyframes_sized_and_not_blank(
     )
 
 
-@_project_check("shot_clips", blocking=True, placed_as="shot_list", additional_ins={"shot_list": AssetIn("shot_list")})
-def clips_as_long_as_their_shots(
-    context, shot_clips: dict, shot_list: pd.DataFrame, media_store: MediaStore
-) -> AssetCheckResult:
-    """Every shot's clip lasts its shot-list duration within one frame (its frames counted, and
-    the end of its last frame)."""
-    project_of(context)
-    shots = shots_from_frame(shot_list)
+def clips_as_long_as_their_shots(shots: list, shot_clips: dict, media_store: MediaStore) -> AssetCheckResult:
+    """CLIP_LENGTHS' result, measured on the clips as stored."""
     problems, worst = [], (0.0, "none")
     for shot in shots:
         entry = shot_clips.get(shot.code)
@@ -164,6 +160,7 @@ def clips_as_long_as_their_shots(
             problems.append(problem)
     fps = shots[0].fps if shots else 0
     return AssetCheckResult(
+        check_name=CLIP_LENGTHS.name,
         passed=not problems,
         severity=AssetCheckSeverity.ERROR,
         metadata={
@@ -177,15 +174,8 @@ def clips_as_long_as_their_shots(
     )
 
 
-@_project_check(
-    "audio_mix", blocking=True, placed_as="audio_mix", additional_ins={"dialogue_track": AssetIn("dialogue_track")}
-)
-def lines_audible_and_unclipped(
-    context, audio_mix: dict, dialogue_track: dict, media_store: MediaStore
-) -> AssetCheckResult:
-    """Every dialogue line is audible in the mix (at least as strong as the music and other lines
-    in its window) and whole: no sample at full scale, nothing cut off by the film's end."""
-    project_of(context)
+def lines_audible_and_unclipped(audio_mix: dict, dialogue_track: dict, media_store: MediaStore) -> AssetCheckResult:
+    """LINES_IN_THE_MIX's result, measured on the mix as stored."""
     mix = read_wav(media_store.get_bytes(audio_mix["key"]))
     mix = mix if mix.ndim == 2 else mix[:, None]
     measured = [
@@ -201,6 +191,7 @@ def lines_audible_and_unclipped(
     problems = [problem for line in measured if (problem := line.problem())]
     quietest = min(measured, key=lambda line: line.over_rest_db, default=None)
     return AssetCheckResult(
+        check_name=LINES_IN_THE_MIX.name,
         passed=not problems,
         severity=AssetCheckSeverity.ERROR,
         metadata={
@@ -214,11 +205,3 @@ def lines_audible_and_unclipped(
             "problems": listed(problems),
         },
     )
-
-
-QC_CHECKS = [
-    every_line_in_one_shot,
-    keyframes_sized_and_not_blank,
-    clips_as_long_as_their_shots,
-    lines_audible_and_unclipped,
-]

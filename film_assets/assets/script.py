@@ -3,12 +3,12 @@
 import hashlib
 from dataclasses import replace
 
-import pandas as pd
 from dagster import AssetExecutionContext, Failure, Output, asset
 
 from film_assets.assets.catalog import project_of, shortened, table, value_version
 from film_assets.assets.labels import labels
 from film_assets.assets.placement import op_tags, pool
+from film_assets.assets.qc_checks import LINE_COVERAGE, every_line_in_one_shot
 from film_assets.assets.run_request import forced_shots, new_seed_requested
 from film_assets.domain.projects.settings import ProjectSettings
 from film_assets.domain.screenplay.fountain import FountainError, Screenplay, parse_fountain
@@ -105,18 +105,18 @@ def scenes(context: AssetExecutionContext, screenplay: dict) -> Output[dict]:
     op_tags=op_tags("shot_list"),
     **labels("shot_list"),
     pool=pool("shot_list"),
+    check_specs=[LINE_COVERAGE],
     description="The shot list: one row per shot with its stable code (SQ010_SH020), timing from the measured speech, prompt, seed, "
     "camera move, the dialogue it covers and the script line it comes from. Shots re-rendered "
     "with a new seed keep it.",
 )
-def shot_list(
-    context: AssetExecutionContext, scenes: dict, dialogue_track: dict, media_store: MediaStore
-) -> Output[pd.DataFrame]:
+def shot_list(context: AssetExecutionContext, scenes: dict, dialogue_track: dict, media_store: MediaStore):
     project = project_of(context)
     settings = ProjectSettings.from_dict(scenes["settings"])
     spoken = {int(line): entry["duration_s"] for line, entry in dialogue_track.items()}  # measured speech
+    screenplay = Screenplay.from_dict(scenes["screenplay"])
     shots = break_down_shots(
-        Screenplay.from_dict(scenes["screenplay"]),
+        screenplay,
         project,
         settings.fps,
         settings.width,
@@ -132,7 +132,7 @@ def shot_list(
         {**row, "dialogue": shortened(spoken_by_shot[row["code"]]), "prompt": shortened(row["prompt"])}
         for row in frame.to_dict(orient="records")
     ]
-    return Output(
+    yield Output(
         frame,
         data_version=value_version(frame),
         metadata={
@@ -157,6 +157,7 @@ def shot_list(
             ),
         },
     )
+    yield every_line_in_one_shot(screenplay, shots)
 
 
 def _with_seed_overrides(context, store: MediaStore, project: str, shots: list) -> list:

@@ -12,6 +12,7 @@ from film_assets.assets.catalog import project_of, table, value_version
 from film_assets.assets.kept_results import KeptResult
 from film_assets.assets.labels import labels
 from film_assets.assets.placement import op_tags, pool
+from film_assets.assets.qc_checks import LINES_IN_THE_MIX, lines_audible_and_unclipped
 from film_assets.bindings.allocator import keep_freed_memory
 from film_assets.bindings.ffmpeg import AacEncoding
 from film_assets.domain.projects.settings import ProjectSettings
@@ -221,6 +222,7 @@ MIX_CODE_VERSION = "3"  # also part of the stored mix's key: bump when the mix c
     op_tags=op_tags("audio_mix"),
     **labels("audio_mix"),
     pool=pool("audio_mix"),
+    check_specs=[LINES_IN_THE_MIX],
     description="The final mix: dialogue over music ducked under speech, normalised to the project's loudness target "
     "(-14 LUFS web default) with true peak under the ceiling; 48 kHz stereo WAV and its AAC "
     "encode for delivery. Reused as it is while no line, placement, score or setting changed.",
@@ -232,7 +234,7 @@ def audio_mix(
     dialogue_track: dict,
     music_track: dict,
     media_store: MediaStore,
-) -> Output[dict]:
+):
     project = project_of(context)
     settings = ProjectSettings.from_dict(scenes["settings"])
     shots = shots_from_frame(shot_list)
@@ -270,7 +272,7 @@ def audio_mix(
         )
     else:
         context.log.info("audio_mix: no line, placement, score or setting changed; reusing the stored mix")
-    return Output(
+    yield Output(
         value,
         data_version=value_version(value),
         metadata={
@@ -286,6 +288,7 @@ def audio_mix(
             "duration_s": round(total / SAMPLE_RATE, 3),
         },
     )
+    yield lines_audible_and_unclipped(value, dialogue_track, media_store)
 
 
 def _mix(

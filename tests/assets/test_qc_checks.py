@@ -7,14 +7,12 @@ import io
 
 import numpy as np
 import pytest
-from dagster import build_op_context
 from PIL import Image
 
 from film_assets.assets.qc_checks import clips_as_long_as_their_shots, keyframes_sized_and_not_blank
 from film_assets.bindings.ffmpeg import encode_shot_clip
 from film_assets.domain.screenplay.fountain import parse_fountain
 from film_assets.domain.shots.breakdown import break_down_shots
-from film_assets.domain.shots.table import shots_to_frame
 from film_assets.domain.video.encoding import VideoSettings
 from resources.media_store import LocalMediaStore
 from tests.conftest import EXAMPLES
@@ -35,12 +33,6 @@ def _png(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def _context():
-    """The project's partition: build_asset_check_context takes no partition key in Dagster 1.13,
-    and a check invoked directly reads it from an op context as well."""
-    return build_op_context(partition_key=PROJECT)
-
-
 def test_a_blank_and_a_wrongly_sized_keyframe_fail_the_blocking_check(tmp_path, shots):
     store = LocalMediaStore(root=str(tmp_path))
     rng = np.random.default_rng(3)
@@ -55,9 +47,7 @@ def test_a_blank_and_a_wrongly_sized_keyframe_fail_the_blocking_check(tmp_path, 
         code: {"key": store.put_bytes(f"projects/{PROJECT}/keyframes/{code}.png", _png(image)), "picture_band": None}
         for code, image in images.items()
     }
-    result = keyframes_sized_and_not_blank(
-        _context(), keyframes=keyframes, shot_list=shots_to_frame(shots), media_store=store
-    )
+    result = keyframes_sized_and_not_blank(shots, keyframes, store)
     assert not result.passed
     problems = result.metadata["problems"].value
     assert f"{shots[1].code}: blank" in problems and f"{shots[2].code}: 64x64, not 96x64" in problems
@@ -75,9 +65,7 @@ def test_a_clip_two_frames_short_fails_its_length_check(tmp_path, shots):
         with store.writing(f"projects/{PROJECT}/shot_clips/{shot.code}.mp4") as output:
             encode_shot_clip(keyframe, "push_in", frames, output, VideoSettings(SIZE[0], SIZE[1], 8))
         clips[shot.code] = {"key": f"projects/{PROJECT}/shot_clips/{shot.code}.mp4"}
-    result = clips_as_long_as_their_shots(
-        _context(), shot_clips=clips, shot_list=shots_to_frame(shots[:2]), media_store=store
-    )
+    result = clips_as_long_as_their_shots(shots[:2], clips, store)
     assert not result.passed
     assert result.metadata["problems"].value.startswith(f"{shots[1].code}: {shots[1].duration_frames - 2} frames")
     assert result.metadata["largest_difference_shot"].value == shots[1].code

@@ -138,6 +138,12 @@ def test_a_film_team_finds_a_projects_film_and_checks_in_the_browser(run_cli, fi
         assert run["runOrError"]["status"] == "SUCCESS"
         assert (tags["dagster/parent_run_id"], tags["dagster/partition"]) == (delivered["run_id"], PROJECT)
 
+        # the Overview timeline draws the CLI's runs under render_film (it leaves out runs without
+        # a job origin in a loaded code location)
+        page.goto(f"{base}/overview/activity/timeline")
+        expect(page.get_by_role("link", name="render_film").filter(visible=True).first).to_be_visible()
+        save_screenshot(page, shots / "timeline.png")
+
     if DOCS_SCREENSHOTS:
         docs = REPO / DOCS_SCREENSHOTS
         save_docs_copy(film_png, docs, "film-team-final-cut.png")
