@@ -79,22 +79,31 @@ LINES_IN_THE_MIX = _spec(
 QC_SPECS = [LINE_COVERAGE, KEYFRAMES, CLIP_LENGTHS, LINES_IN_THE_MIX]
 
 
+def _result(spec: AssetCheckSpec, problems: list[str], measured: dict, passed: bool | None = None) -> AssetCheckResult:
+    """A blocking check's result: ERROR when it fails, with what was measured and the problems."""
+    return AssetCheckResult(
+        check_name=spec.name,
+        passed=not problems if passed is None else passed,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={**measured, "problems": listed(problems)},
+    )
+
+
 def every_line_in_one_shot(screenplay: Screenplay, shots: list) -> AssetCheckResult:
     """LINE_COVERAGE's result for a shot list."""
     coverage = line_coverage([line.line for line in dialogue_lines(screenplay)], shots)
-    return AssetCheckResult(
-        check_name=LINE_COVERAGE.name,
-        passed=coverage.complete,
-        severity=AssetCheckSeverity.ERROR,
-        metadata={
+    return _result(
+        LINE_COVERAGE,
+        coverage.problems(),
+        {
             "lines": coverage.lines,
             "covered_once": coverage.covered,
             "missing": len(coverage.missing),
             "in_several_shots": len(coverage.repeated),
             "not_in_script": len(coverage.unknown),
             "running_past_shot": len(coverage.overrun),
-            "problems": listed(coverage.problems()),
         },
+        passed=coverage.complete,
     )
 
 
@@ -128,17 +137,15 @@ def keyframes_sized_and_not_blank(shots: list, keyframes: dict, media_store: Med
         if is_blank(luma):
             problems.append(f"{shot.code}: blank (luma spread {spreads[shot.code]})")
     flattest = min(spreads, key=spreads.get, default=None)
-    return AssetCheckResult(
-        check_name=KEYFRAMES.name,
-        passed=not problems and len(spreads) == len(shots),
-        severity=AssetCheckSeverity.ERROR,
-        metadata={
+    return _result(
+        KEYFRAMES,
+        problems,
+        {
             "shots": len(shots),
             "keyframes_read": len(spreads),
             "frame_size": f"{shots[0].width}x{shots[0].height}" if shots else "none",
             "flattest_keyframe": f"{flattest} (luma spread {spreads[flattest]})" if flattest else "none",
             "blank_under_spread": BLANK_SPREAD,
-            "problems": listed(problems),
         },
     )
 
@@ -159,17 +166,15 @@ def clips_as_long_as_their_shots(shots: list, shot_clips: dict, media_store: Med
         if problem := clip_length_problem(shot.code, shot.duration_frames, shot.fps, frames, end_s):
             problems.append(problem)
     fps = shots[0].fps if shots else 0
-    return AssetCheckResult(
-        check_name=CLIP_LENGTHS.name,
-        passed=not problems,
-        severity=AssetCheckSeverity.ERROR,
-        metadata={
+    return _result(
+        CLIP_LENGTHS,
+        problems,
+        {
             "shots": len(shots),
             "clips_off_by_more_than_a_frame": len(problems),
             "largest_difference_ms": round(worst[0] * 1000, 1),
             "largest_difference_shot": worst[1],
             "one_frame_ms": round(1000 / fps, 1) if fps else 0,
-            "problems": listed(problems),
         },
     )
 
@@ -190,11 +195,10 @@ def lines_audible_and_unclipped(audio_mix: dict, dialogue_track: dict, media_sto
     ]
     problems = [problem for line in measured if (problem := line.problem())]
     quietest = min(measured, key=lambda line: line.over_rest_db, default=None)
-    return AssetCheckResult(
-        check_name=LINES_IN_THE_MIX.name,
-        passed=not problems,
-        severity=AssetCheckSeverity.ERROR,
-        metadata={
+    return _result(
+        LINES_IN_THE_MIX,
+        problems,
+        {
             "lines": len(measured),
             "inaudible": sum(1 for line in measured if not line.audible),
             "clipped_or_cut": sum(1 for line in measured if not line.whole),
@@ -202,6 +206,5 @@ def lines_audible_and_unclipped(audio_mix: dict, dialogue_track: dict, media_sto
                 f"line {quietest.line}: {quietest.over_rest_db:+.1f} dB over the rest" if quietest else "none"
             ),
             "peak_dbfs": round(float(20 * np.log10(max(float(np.abs(mix).max(initial=0.0)), 1e-9))), 2),
-            "problems": listed(problems),
         },
     )

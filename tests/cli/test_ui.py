@@ -5,66 +5,16 @@ a script otherwise ignores it)."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
-import urllib.request
-from contextlib import contextmanager
 
 import pytest
 
 from film_assets.asset_names import ASSET_NAMES
-from tests.conftest import EXAMPLES, free_port, wait_for_http
+from tests.conftest import EXAMPLES
 from tests.support.api_helpers import TINY_FILM
+from tests.support.ui import dagster_ui, graphql, render_tiny
 
 pytestmark = pytest.mark.slow  # renders a film, then runs `dagster dev`
-
-
-def graphql(port: int, query: str) -> dict:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())["data"]
-
-
-@contextmanager
-def dagster_ui(film_home, tmp_path):
-    """`filmstudio ui` on a free port, as a user starts it; yields (process, port). Its media
-    server gets a free port too (the default 3001 may be taken), unless the test chose one with
-    FILMSTUDIO_MEDIA_URL (its renders must write links to that port)."""
-    port = free_port()
-    env = {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, "FILMSTUDIO_HOME": str(film_home)}
-    env.setdefault("FILMSTUDIO_MEDIA_URL", f"http://127.0.0.1:{free_port()}")
-    ui = subprocess.Popen(
-        [sys.executable, "-m", "film_assets.cli", "ui", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/server_info", ui, timeout_s=120)
-        yield ui, port
-    finally:
-        try:  # the code server and daemon children too, whatever happened above
-            os.killpg(ui.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        ui.wait()
-
-
-def render_tiny(run_cli, tmp_path, *flags: str, script=EXAMPLES / "lighthouse.fountain", exit_code=0) -> dict:
-    """Render a script small (64x64 at 8 fps): what the UI shows does not depend on the size."""
-    size = ["--width", "64", "--height", "64", "--fps", "8"]
-    args = ["render", str(script), "--out", str(tmp_path / "out"), *size, *flags, "--json"]
-    rendered = run_cli(*args)
-    assert rendered.returncode == exit_code, rendered.stderr
-    return json.loads(rendered.stdout)
 
 
 def test_each_delivery_check_result_belongs_to_its_project(run_cli, film_home, tmp_path):

@@ -18,9 +18,9 @@ import pytest
 
 from film_assets.asset_names import ASSET_NAMES
 from film_assets.cli.reporting import EXIT_FAILED_QC
-from tests.cli.test_ui import dagster_ui, graphql, render_tiny
-from tests.conftest import EXAMPLES, REPO, free_port
+from tests.conftest import REPO, free_port
 from tests.support.browser import chromium_executable, chromium_page, save_docs_copy, save_screenshot
+from tests.support.ui import dagster_ui, graphql, render_tiny, tiny_render_args
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]  # renders two films, runs `dagster dev` and chromium
 
@@ -62,11 +62,7 @@ def test_a_film_team_finds_a_projects_film_and_checks_in_the_browser(run_cli, fi
     # (a free port: the default 3001 may be another test's)
     monkeypatch.setenv("FILMSTUDIO_MEDIA_URL", f"http://127.0.0.1:{free_port()}")
     delivered = render_tiny(run_cli, tmp_path, "--project", PROJECT)
-    size = ["--width", "64", "--height", "64", "--fps", "8"]
-    blocked = run_cli(
-        *["render", str(EXAMPLES / "lighthouse.fountain"), "--project", BLOCKED, "--loudness", "-5", *size],
-        *["--out", str(tmp_path / "blocked"), "--json"],
-    )
+    blocked = run_cli(*tiny_render_args(tmp_path / "blocked", "--project", BLOCKED, "--loudness", "-5"))
     assert blocked.returncode == EXIT_FAILED_QC, blocked.stderr
     [stopped_by] = json.loads(blocked.stdout)["qc"]["failing"]
     shots = tmp_path / "screenshots"

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.cli.test_ui import graphql
-from tests.conftest import EXAMPLES, free_port, wait_for_http
+from tests.conftest import free_port
+from tests.support.ui import dagster_ui, graphql, tiny_render_args
 
 pytestmark = pytest.mark.slow  # renders a film, then runs `dagster dev`
 
@@ -35,32 +35,16 @@ def ui(tmp_path_factory):
     """A film rendered small, then `filmstudio ui --media-port` on it, as a user starts them (the
     render told the media server's URL by FILMSTUDIO_MEDIA_URL); yields ports and the home."""
     root = tmp_path_factory.mktemp("ui-media")
-    home, port, media_port = root / "home", free_port(), free_port()
+    home, media_port = root / "home", free_port()
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     env.update(FILMSTUDIO_HOME=str(home), FILMSTUDIO_MEDIA_URL=f"http://127.0.0.1:{media_port}")
     rendered = subprocess.run(
-        [sys.executable, "-m", "film_assets.cli", "render", str(EXAMPLES / "lighthouse.fountain"),
-         "--project", PROJECT, "--out", str(root / "out"), "--width", "64", "--height", "64", "--fps", "8"],
+        [sys.executable, "-m", "film_assets.cli", *tiny_render_args(root / "out", "--project", PROJECT)],
         capture_output=True, text=True, env=env, timeout=300, cwd=root,
     )  # fmt: skip
     assert rendered.returncode == 0, rendered.stderr
-    process = subprocess.Popen(
-        [sys.executable, "-m", "film_assets.cli", "ui", "--port", str(port), "--media-port", str(media_port)],
-        env=env,
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/server_info", process, timeout_s=120)
+    with dagster_ui(home, root, "--media-port", str(media_port), env=env) as (process, port):
         yield {"process": process, "port": port, "media_port": media_port, "home": home}
-    finally:
-        try:  # the code server, daemon and media server too, whatever happened above
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait()
 
 
 def final_cut_entries(port: int) -> dict:

@@ -9,8 +9,7 @@ import time
 
 import pytest
 
-from tests.cli.test_ui import dagster_ui, graphql, render_tiny
-from tests.conftest import EXAMPLES
+from tests.support.ui import dagster_ui, graphql, render_tiny, tiny_render_args
 
 pytestmark = pytest.mark.slow  # renders a film, runs `dagster dev` and re-executes from it
 
@@ -57,19 +56,7 @@ def test_a_cli_run_is_under_render_film_and_reexecutes_from_the_ui(run_cli, film
     blocker = film_home / "media" / "projects" / project / "final_cut" / "final_cut.mp4"
     blocker.unlink()
     (blocker / "in-the-way").mkdir(parents=True)
-    failed = run_cli(
-        "render",
-        str(EXAMPLES / "lighthouse.fountain"),
-        "--project",
-        project,
-        "--width",
-        "64",
-        "--height",
-        "64",
-        "--fps",
-        "8",
-        "--json",
-    )
+    failed = run_cli(*tiny_render_args(tmp_path / "again", "--project", project))
     assert failed.returncode != 0 and "final_cut" in failed.stderr, failed.stderr
     shutil.rmtree(blocker)
 
