@@ -25,6 +25,8 @@ CODE_LOCATION_MODULE = "film_assets.definitions"
 # Helm values create and name the same ones).
 SETTINGS_CONFIG_MAP = "filmstudio-settings"
 POSTGRES_SECRET = "filmstudio-postgres"
+# key FILMSTUDIO_MEDIA_LINK_SECRET: the run workers sign the catalog's media links, the API checks them
+MEDIA_LINK_SECRET = "filmstudio-media-links"
 # Where the images keep their Python (infra/docker/Dockerfile*): recorded in each step's origin.
 IMAGE_PYTHON = "/opt/filmstudio/venv/bin/python"
 # A placeholder run id: real ones are uuids, and only the Job's name hash depends on it.
@@ -41,7 +43,7 @@ def run_container_context(names: DeploymentNames) -> dict:
         "namespace": names.namespace,
         "service_account_name": names.dagster_service_account,
         "env_config_maps": [SETTINGS_CONFIG_MAP],
-        "env_secrets": [POSTGRES_SECRET],
+        "env_secrets": [POSTGRES_SECRET, MEDIA_LINK_SECRET],
         "image_pull_policy": "IfNotPresent",
         "run_k8s_config": {"pod_spec_config": {"node_selector": {NODE_POOL_LABEL: CPU_POOL}}},
     }

@@ -9,7 +9,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from film_assets.deploy.manifests import POSTGRES_SECRET, SETTINGS_CONFIG_MAP
+from film_assets.deploy.manifests import MEDIA_LINK_SECRET, POSTGRES_SECRET, SETTINGS_CONFIG_MAP
 from resources.deployment import NAMESPACE, TIERS, DeploymentNames
 from tests.conftest import REPO
 from tests.support.helm import BASE, CPU_NODES, KUBERNETES_VERSION, OUR_ENV, RUN_AS, code_location, env_of
@@ -98,6 +98,7 @@ def test_the_settings_config_map_is_what_the_api_and_dagster_pods_read(film_home
     assert settings["metadata"]["name"] == SETTINGS_CONFIG_MAP
     assert {"configMapRef": {"name": SETTINGS_CONFIG_MAP}} in container["envFrom"]
     assert {"secretRef": {"name": POSTGRES_SECRET}} in container["envFrom"]
+    assert {"secretRef": {"name": MEDIA_LINK_SECRET}} in container["envFrom"]  # it checks the links
     data = settings["data"]
     assert set(data) <= OUR_ENV
     assert data["FILMSTUDIO_TIER"] in TIERS

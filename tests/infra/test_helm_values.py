@@ -17,6 +17,7 @@ from film_assets.assets.placement import GPU_CONCURRENCY_POOL, STEP_SIZES, pool
 from film_assets.contract import TENANT_TAG
 from film_assets.deploy.manifests import (
     CODE_LOCATION_MODULE,
+    MEDIA_LINK_SECRET,
     POSTGRES_SECRET,
     SETTINGS_CONFIG_MAP,
     ChartRunLauncher,
@@ -163,7 +164,9 @@ def test_runs_are_kubernetes_jobs_on_cpu_nodes_with_our_settings():
     k8s = launcher["config"]["k8sRunLauncher"]
     context = run_container_context(DeploymentNames("dev"))  # what film_assets.deploy.manifests assumes
     assert [item["name"] for item in k8s["envConfigMaps"]] == context["env_config_maps"] == [SETTINGS_CONFIG_MAP]
-    assert [item["name"] for item in k8s["envSecrets"]] == context["env_secrets"] == [POSTGRES_SECRET]
+    assert (
+        [item["name"] for item in k8s["envSecrets"]] == context["env_secrets"] == [POSTGRES_SECRET, MEDIA_LINK_SECRET]
+    )
     assert k8s["imagePullPolicy"] == context["image_pull_policy"]
     node_selector = k8s["runK8sConfig"]["podSpecConfig"]["nodeSelector"]
     assert node_selector == context["run_k8s_config"]["pod_spec_config"]["node_selector"] == CPU_NODES
@@ -407,7 +410,7 @@ def test_the_code_location_env_is_the_tiers_prod_environment(tier, film_home, mo
 def test_the_code_location_runs_non_root_on_cpu_nodes_and_passes_its_settings_to_runs():
     deployment = code_location(BASE)
     assert [item["name"] for item in deployment["envConfigMaps"]] == [SETTINGS_CONFIG_MAP]
-    assert [item["name"] for item in deployment["envSecrets"]] == [POSTGRES_SECRET]
+    assert [item["name"] for item in deployment["envSecrets"]] == [POSTGRES_SECRET, MEDIA_LINK_SECRET]
     assert deployment["includeConfigInLaunchedRuns"] == {"enabled": True}
     assert deployment["nodeSelector"] == CPU_NODES
     assert deployment["podSecurityContext"]["runAsNonRoot"] is True

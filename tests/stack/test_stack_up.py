@@ -24,14 +24,21 @@ import yaml
 
 from film_assets.stack.child_env import STACK_ENV
 from film_assets.stack.supervisor import QUEUE_NAME
-from resources.profiles import SERVICE_ENV
+from resources.profiles import MEDIA_LINK_ENV, SERVICE_ENV
 from tests.conftest import REPO, free_port, wait_for_http
 
 pytestmark = pytest.mark.service
 
 STOP_WITHIN_S = 20
 # variables the parent's environment must not leak into the stack under test
-ISOLATED = ("DAGSTER_HOME", "AWS_ENDPOINT_URL", "AWS_PROFILE", *SERVICE_ENV.values(), *STACK_ENV)
+ISOLATED = (
+    "DAGSTER_HOME",
+    "AWS_ENDPOINT_URL",
+    "AWS_PROFILE",
+    *SERVICE_ENV.values(),
+    *STACK_ENV,
+    *MEDIA_LINK_ENV.values(),
+)
 
 
 def _env(home: Path) -> dict:
@@ -205,6 +212,11 @@ def test_up_serves_the_api_and_ui_keys_authenticate_and_sigterm_stops_everything
     assert httpx.get(f"{up.api_url}/projects", headers={"X-API-Key": key}, timeout=30).status_code == 200
     assert httpx.get(f"{up.api_url}/projects", timeout=30).status_code == 401
     assert httpx.get(f"{up.api_url}/projects", headers={"X-API-Key": key + "x"}, timeout=30).status_code == 401
+    # media links are on: a secret made once, owner-only, kept out of stack.json (a malformed link is
+    # a 400, where a server without a secret answers 503)
+    secret = up.home / "service" / "media-link-secret"
+    assert secret.stat().st_mode & 0o777 == 0o600 and secret.read_text().strip() not in json.dumps(up.state())
+    assert httpx.get(f"{up.api_url}/media/not-a-token", timeout=30).status_code == 400
 
     assert up.stop(signal.SIGTERM) == 0, up.output()
     _assert_nothing_left(up)
@@ -313,7 +325,10 @@ def test_compose_sets_exactly_the_variables_the_service_profile_reads():
     environments = [services[name]["environment"] for name in APP_SERVICES]
     assert all(environment == environments[0] for environment in environments)
     env = environments[0]
-    assert set(env) <= set(SERVICE_ENV.values()) | set(STACK_ENV) | CREDENTIALS, set(env)
+    assert set(env) <= set(SERVICE_ENV.values()) | set(STACK_ENV) | CREDENTIALS | set(MEDIA_LINK_ENV.values()), set(env)
+    # media links: through the published API, signed with the user's own secret (none is shipped)
+    assert env[MEDIA_LINK_ENV["api_url"]] == "http://127.0.0.1:8000"
+    assert env[MEDIA_LINK_ENV["secret"]] == "${FILMSTUDIO_MEDIA_LINK_SECRET:-}"
     needed = {
         SERVICE_ENV[name]
         for name in ("postgres_url", "bucket", "queue_url", "dead_letter_queue_url", "endpoint_url", "region_name")

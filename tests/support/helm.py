@@ -9,14 +9,14 @@ import yaml
 
 from film_assets.runs.run_origin import CODE_LOCATION_ENV
 from resources.deployment import CPU_POOL, NODE_POOL_LABEL
-from resources.profiles import SERVICE_ENV
+from resources.profiles import MEDIA_LINK_ENV, SERVICE_ENV
 from tests.conftest import REPO
 
 HELM = REPO / "infra" / "helm"
 KUBERNETES_VERSION = "1.31"  # infra/terraform's kubernetes_version
 RUN_AS = 10001  # the uid of both images (infra/docker)
 CPU_NODES = {NODE_POOL_LABEL: CPU_POOL}
-OUR_ENV = set(SERVICE_ENV.values()) | {"FILMSTUDIO_PROFILE", CODE_LOCATION_ENV}
+OUR_ENV = set(SERVICE_ENV.values()) | {"FILMSTUDIO_PROFILE", CODE_LOCATION_ENV, MEDIA_LINK_ENV["api_url"]}
 
 
 def load_yaml(path: Path):
