@@ -63,12 +63,29 @@ def _ui(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def _port_taken(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT is no owner
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
 def _serve_media(root, port: int, log_dir, env: dict) -> None:
     """Start the media server (film_assets/stack/media_server.py) on loopback. It is a child of this
     process, which becomes `dagster dev` by exec: the child gets SIGTERM when that one ends, by
     Ctrl-C, SIGTERM or SIGKILL (bindings/processes.py sets the parent-death signal)."""
     from film_assets.bindings.processes import Child
 
+    if _port_taken(port):  # a prober would take the other program's answer for our server's
+        print(
+            f"filmstudio: warning: 127.0.0.1:{port} is taken by another program, so the catalog's pictures and "
+            "links will not open from this UI (--media-port picks another port)",
+            file=sys.stderr,
+        )
+        return
     log_dir.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "film_assets.stack.media_server", "--root", str(root), "--port", str(port)]
     server = Child("media-server", command, env, log_dir)

@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -127,3 +128,31 @@ def test_the_media_server_stops_with_the_ui(ui):
                 break
         assert time.monotonic() < deadline, "the media server outlived the UI"
         time.sleep(0.2)
+
+
+def test_a_media_port_another_program_holds_is_reported(tmp_path):
+    """`filmstudio ui` says the port is taken and starts no media server there, instead of taking
+    the other program's answer for its own."""
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    env["FILMSTUDIO_HOME"] = str(tmp_path / "home")
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        taken = other.getsockname()[1]
+        ui = subprocess.Popen(
+            [sys.executable, "-m", "film_assets.cli", "ui", "--port", str(free_port()), "--media-port", str(taken)],
+            env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            said = []
+            reader = threading.Thread(target=lambda: said.extend(iter(ui.stderr.readline, "")), daemon=True)
+            reader.start()
+            deadline = time.monotonic() + 60
+            while not any("is taken" in line for line in said) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert any(f"127.0.0.1:{taken} is taken by another program" in line for line in said), said
+            assert not any(line.startswith("Media on") for line in said)
+        finally:
+            os.killpg(ui.pid, signal.SIGKILL)
+            ui.wait()
