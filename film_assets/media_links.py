@@ -9,9 +9,9 @@ the tenant, the project, the media key and an expiry. The API checks the signatu
 that the tenant owns the project, then redirects to a presigned S3 URL.
 
 Plain Python (hmac, json, base64): the API imports it without Dagster. The token is written here
-rather than with itsdangerous (Pallets' signed tokens), which is not among our dependencies: the
-signing is the standard library's HMAC-SHA256 with a constant-time compare, and the rest is the
-few fields and the clear 4xx reasons the API needs.
+rather than with itsdangerous (Pallets' signed tokens), which we do not declare (only Flask, a
+test tool's dependency, brings it in): the signing is the standard library's HMAC-SHA256 with a
+constant-time compare, and the rest is the few fields and the clear 4xx reasons the API needs.
 """
 
 from __future__ import annotations
