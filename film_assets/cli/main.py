@@ -20,7 +20,9 @@ import argparse
 import sys
 
 from film_assets.cli.backfill_commands import add_backfill_command
+from film_assets.cli.cost_commands import add_cost_command
 from film_assets.cli.deploy_commands import add_deploy_commands
+from film_assets.cli.plan_commands import add_plan_command
 from film_assets.cli.render_commands import add_render_command
 from film_assets.cli.reporting import EXIT_INTERRUPTED
 from film_assets.cli.shot_commands import add_shot_commands
@@ -36,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_deploy_commands(commands)
     add_shot_commands(commands)
     add_backfill_command(commands)
+    add_plan_command(commands)
+    add_cost_command(commands)
     return parser
 
 
