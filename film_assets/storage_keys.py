@@ -58,3 +58,9 @@ def shot_version_key(project_id: str, code: str, version: str, name: str) -> str
 def submission_key(project_id: str, name: str) -> str:
     """One file of a project's submission (screenplay.fountain, submission.json, seeds.json, ...)."""
     return media_key(project_id, SUBMISSION, name)
+
+
+def dailies_key(project_id: str, *parts: str) -> str:
+    """The project's dailies reels, one folder each: projects/<p>/dailies/<reel>/<name>, with reel
+    the UTC time it was made (20261207T051500Z); with no parts, the folder holding them all."""
+    return media_key(project_id, "dailies", *parts)
