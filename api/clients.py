@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from api.dagster_state import DagsterState
 from api.settings import ApiSettings
 from api.tables import api_engine, create_tables
+from film_assets.review.database import migrate
 from resources.media_store import MediaStore
 from resources.profiles import media_store_for
 from resources.queue import SqsQueue
@@ -43,6 +44,7 @@ class ApiClients:
 
     def start(self) -> None:
         create_tables(self.engine)
+        migrate(self.engine)  # the review tables: revisions and reviews, by their versioned migrations
         # boto3 makes clients from a shared default session that is not thread-safe: build them
         # here, once, before request threads race for them
         self.queue.client  # noqa: B018

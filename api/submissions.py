@@ -22,7 +22,8 @@ from film_assets.domain.projects.ids import slugify
 from film_assets.domain.projects.settings import ProjectSettings
 from film_assets.domain.screenplay.fountain import FountainError, Screenplay, parse_fountain
 from film_assets.domain.screenplay.fountain_text import strip_emphasis
-from film_assets.storage.submission import submission_keys, submit_screenplay
+from film_assets.review.revisions import record_revision
+from film_assets.storage.submission import load_submission, submission_keys, submit_screenplay
 
 log = logging.getLogger("api")
 
@@ -94,7 +95,28 @@ def accept_screenplay(app: ApiClients, tenant: str, upload: Upload) -> Accepted:
             project.project_id, tenant, submission_keys(project.project_id)[0], priority=upload.priority
         )
         insert_job(connection, request)
+        record_revision(connection, tenant, project.project_id, checked.text, upload.source_name)
         submit_screenplay(app.store, project.project_id, checked.text, upload.source_name, checked.settings)
+        _enqueue(app, request)
+    return _accepted(request)
+
+
+def accept_revision(app: ApiClients, tenant: str, project_id: str, upload: Upload) -> Accepted:
+    """A revised screenplay for an existing project: kept as its next revision, stored where the
+    screenplay asset reads it, and its render queued (unchanged shots are reused). A revision
+    changes the words, not the delivery: the project keeps its size, fps and loudness."""
+    checked = check_upload(upload)
+    try:
+        settings = load_submission(app.store, project_id)[2]
+    except FileNotFoundError:
+        raise ApiError(409, f"project {project_id} has no stored screenplay to revise") from None
+    request = new_render_request(
+        project_id, tenant, submission_keys(project_id)[0], action="rerender", priority=upload.priority
+    )
+    with app.engine.begin() as connection:
+        insert_job(connection, request)
+        record_revision(connection, tenant, project_id, checked.text, upload.source_name)
+        submit_screenplay(app.store, project_id, checked.text, upload.source_name, settings)
         _enqueue(app, request)
     return _accepted(request)
 

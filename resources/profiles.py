@@ -304,6 +304,16 @@ def media_store_for(environment: Environment) -> MediaStore:
     return LocalMediaStore(root=str(environment.media_root))
 
 
+def review_db_for(environment: Environment):
+    from dagster import EnvVar
+
+    from resources.review_db import ReviewDatabase, local_review_url
+
+    if environment.uses_services:
+        return ReviewDatabase(url=EnvVar(SERVICE_ENV["postgres_url"]))
+    return ReviewDatabase(url=local_review_url(environment.home))
+
+
 def build_resources(environment: Environment) -> dict:
     from resources.voice import EspeakVoice
 
@@ -315,5 +325,6 @@ def build_resources(environment: Environment) -> dict:
         "voice": EspeakVoice(),
         "composer": composer_for(environment),
         "animator": animator_for(environment),
+        "review_db": review_db_for(environment),
         **({"queue": environment.service.queue()} if environment.uses_services else {}),
     }

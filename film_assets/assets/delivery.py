@@ -20,6 +20,7 @@ from film_assets.assets.catalog import (
     project_of,
     sheet_shot,
     store_contact_sheet,
+    table,
     value_version,
 )
 from film_assets.assets.cut_picture_check import CHECK_SPEC as CUT_PICTURE_SPEC
@@ -32,15 +33,20 @@ from film_assets.bindings.ffmpeg import assemble_cut
 from film_assets.domain.screenplay.document import Screenplay
 from film_assets.domain.shots.breakdown import dialogue_line_count
 from film_assets.domain.shots.table import shots_from_frame
+from film_assets.domain.shots.take_choice import NEWEST
 from film_assets.domain.sound.audio import read_wav
 from film_assets.domain.storyboard.poster import poster_shot
 from film_assets.domain.video.frame_rate import frame_rate
 from film_assets.domain.video.subtitles import build_cues, format_srt
 from film_assets.domain.video.timeline import build_timeline, timeline_to_json
 from film_assets.partitions import projects
+from film_assets.review.database import review_engine
+from film_assets.review.reviews import project_reviews
+from film_assets.review.takes import cut_takes
 from film_assets.storage.shot_versions import KEYFRAME_FILE
 from film_assets.storage_keys import contact_sheet_key, final_cut_manifest_key, media_key, poster_key, shot_version_key
 from resources.media_store import MediaNotFound, MediaStore
+from resources.review_db import ReviewDatabase
 
 GROUP = "delivery"
 POSTER_WIDTH = 1280  # a poster is looked at, not printed: a 4K keyframe would weigh megabytes
@@ -65,9 +71,21 @@ def final_cut(
     audio_mix: dict,
     dialogue_track: dict,
     media_store: MediaStore,
+    review_db: ReviewDatabase,
 ):
     project = project_of(context)
     shots = shots_from_frame(shot_list)
+    # the cut follows the reviews: per shot the pinned or approved take where it still fits, else
+    # the newest matching one that shot_clips made or reused
+    reviews = project_reviews(review_engine(review_db.url), project)
+    chosen = cut_takes(media_store, project, {s.code: shot_clips[s.code] for s in shots}, reviews)
+    for choice in (c.choice for c in chosen.values()):
+        for stale in choice.outdated:
+            context.log.warning(
+                f"{choice.code}: the {stale['kind']} of {stale['version']} is outdated ({stale['reason']}); "
+                f"the cut uses {choice.version} ({choice.source})"
+            )
+    shot_clips = {code: take.clip for code, take in chosen.items()}  # the takes this cut is made of
     previous_versions = _previous_cut_versions(media_store, project)  # before this cut's value replaces it
     fps = frame_rate(shots[0].fps)
     frames = sum(shot.duration_frames for shot in shots)
@@ -93,6 +111,7 @@ def final_cut(
         {s.code: media_store.uri(shot_clips[s.code]["key"]) for s in shots},
         media_store.uri(keys["final_cut.mp4"]),
         versions,
+        {code: {"review_state": take.choice.state, "take_source": take.choice.source} for code, take in chosen.items()},
     )
     media_store.put_bytes(keys["timeline.otio"], timeline_to_json(timeline).encode("utf-8"))
     value = {
@@ -105,8 +124,9 @@ def final_cut(
         "dialogue_lines": dialogue_line_count(shots),
         "subtitle_cues": len(cues),
         "shot_clips": {s.code: shot_clips[s.code]["key"] for s in shots},
-        # which render of each shot this cut is made of
+        # which render of each shot this cut is made of, and why (approved, pinned, newest)
         "shot_versions": versions,
+        "takes": {code: take.choice.to_json() for code, take in chosen.items()},
         "mix_sha256": audio_mix.get("sha256"),
         "aac_sha256": audio_mix.get("aac_sha256"),
     }
@@ -129,6 +149,7 @@ def final_cut(
             "subtitles": MetadataValue.path(media_store.uri(keys["final_cut.srt"])),
             "timeline": MetadataValue.path(media_store.uri(keys["timeline.otio"])),
             "shot_versions": MetadataValue.json(versions),
+            **_review_metadata(chosen),
             "join_seconds": round(join_seconds, 3),
         },
     )
@@ -141,6 +162,21 @@ def final_cut(
     with media_store.reading(keys["final_cut.mp4"]) as delivered:
         yield from delivery_checks(delivered, srt, audio_mix, load_clip, float(fps), kept_sound, clip_hashes)
     yield black_or_freeze_result(scan.result(), shots, Screenplay.from_dict(scenes["screenplay"]))
+
+
+def _review_metadata(chosen: dict) -> dict:
+    """Which take each shot uses and why, and the approvals that no longer fit their shot."""
+    choices = [take.choice for take in chosen.values()]
+    outdated = [{"shot": c.code, **stale} for c in choices for stale in c.outdated]
+    return {
+        "takes_approved": sum(1 for c in choices if c.source != NEWEST),
+        "outdated_approvals": len(outdated),
+        **({"outdated": MetadataValue.json(outdated)} if outdated else {}),
+        "take_table": table(
+            [{"code": c.code, "version": c.version, "state": c.state, "source": c.source} for c in choices],
+            {"code": "string", "version": "string", "state": "string", "source": "string"},
+        ),
+    }
 
 
 def _previous_cut_versions(media_store: MediaStore, project: str) -> dict | None:

@@ -25,6 +25,7 @@ from film_assets.cli.deploy_commands import add_deploy_commands
 from film_assets.cli.plan_commands import add_plan_command
 from film_assets.cli.render_commands import add_render_command
 from film_assets.cli.reporting import EXIT_INTERRUPTED
+from film_assets.cli.review_commands import add_review_commands
 from film_assets.cli.shot_commands import add_shot_commands
 from film_assets.cli.stack_commands import add_stack_commands
 
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_backfill_command(commands)
     add_plan_command(commands)
     add_cost_command(commands)
+    add_review_commands(commands)
     return parser
 
 

@@ -121,7 +121,10 @@ def render_project(
     instance.add_dynamic_partitions(projects.name, [project])
     with project_lock(locks_folder(environment), project, progress):
         submit_screenplay(store, project, text, source_name, settings)
-        progress(f"project {project}: {len(screenplay.scenes)} scenes, rendering in {environment.dagster_home}")
+        revision = keep_revision(environment, project, text, source_name)
+        progress(
+            f"project {project} {revision}: {len(screenplay.scenes)} scenes, rendering in {environment.dagster_home}"
+        )
         return run_render(
             defs, instance, project, out, progress, len(screenplay.scenes), tags={"filmstudio/source": source_name}
         )
@@ -172,6 +175,15 @@ def rerender_project(
     with project_lock(locks_folder(environment), project, progress):
         progress(f"project {project}: re-rendering {what}")
         return run_render(defs, instance, project, out, progress, len(screenplay.scenes), tags)
+
+
+def keep_revision(environment: Environment, project: str, text: str, source_name: str) -> str:
+    """Keep the script as the project's next revision (the same text again is not a new one)."""
+    from film_assets.review.database import LOCAL_TENANT, review_database_url, review_engine
+    from film_assets.review.revisions import record_revision
+
+    with review_engine(review_database_url(environment)).begin() as connection:
+        return record_revision(connection, LOCAL_TENANT, project, text, source_name).name
 
 
 def locks_folder(environment: Environment) -> Path:

@@ -17,8 +17,10 @@ def build_timeline(
     clip_uris: dict[str, str],
     final_cut_uri: str | None = None,
     versions: dict[str, str] | None = None,
+    reviews: dict[str, dict] | None = None,
 ) -> otio.schema.Timeline:
-    """One clip per shot; `versions` (code -> v001, ...) says which render of each shot the cut uses."""
+    """One clip per shot; `versions` (code -> v001, ...) says which render of each shot the cut
+    uses, `reviews` (code -> review_state, take_source) its review state and why the cut uses it."""
     rate = float(fps)
     timeline = otio.schema.Timeline(name=title, global_start_time=otio.opentime.RationalTime(0, rate))
     track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
@@ -42,6 +44,7 @@ def build_timeline(
             "characters": list(shot.characters),
             "dialogue": [line.text for line in shot.dialogue],
             **({"version": versions[shot.code]} if versions and shot.code in versions else {}),
+            **((reviews or {}).get(shot.code) or {}),
         }
         track.append(clip)
     timeline.tracks.append(track)

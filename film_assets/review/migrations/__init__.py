@@ -1,0 +1,1 @@
+"""Alembic migrations of the review tables (film_assets/review/database.py runs them)."""
