@@ -91,11 +91,35 @@ def test_submission_becomes_a_run_and_a_final_cut_with_lineage_in_postgres(servi
         video = httpx.get(cut.json()["url"], timeout=30).content
         assert video[4:8] == b"ftyp" and len(video) > 10_000
 
+        # a director approves the first shot's take; then the daemon dies outright
+        code = status["shots"][0]["code"]
+        reviews = f"/projects/{project}/shots/{code}/versions/v001/reviews"
+        approved = client.post(reviews, json={"state": "approved", "reviewer": "Ada", "note": "keep this one"})
+        assert approved.status_code == 201, approved.text
+        daemon.crash()
+
     # The lineage the API showed is the instance's own record in Postgres, read here directly.
     instance = service_stack.instance()
     runs = instance.get_runs(RunsFilter(tags={"dagster/partition": project}))
     assert len(runs) == 1 and runs[0].status == DagsterRunStatus.SUCCESS
     assert _queue_is_empty(service_stack)
+
+    # A restarted API and daemon have lost no review, and the daemon's next run reads it: the shot
+    # rendered again from the same inputs becomes v002, but the cut keeps the approved v001.
+    with dagster_daemon(service_stack.env, tmp_path) as daemon, api_server(service_stack.env, tmp_path) as api:
+        client = httpx.Client(base_url=api, headers={"X-API-Key": key}, timeout=30)
+        assert client.get(reviews).json()["reviews"] == [approved.json()]
+        again = client.post(f"/projects/{project}/renders", json={"shots": [code]})
+        assert again.status_code == 202, again.text
+        wait_until(
+            lambda: [r for r in _runs_for(instance, again.json()["job_id"]) if r.status in FINISHED],
+            240,
+            "the re-render to finish",
+            daemon,
+        )
+        [shot] = [s for s in client.get(f"/projects/{project}/takes").json()["shots"] if s["code"] == code]
+        assert [take["version"] for take in shot["takes"]] == ["v001", "v002"]
+        assert (shot["in_latest_cut"], shot["source"]) == ("v001", "approved")
 
 
 def test_duplicate_delivery_gives_one_run(service_stack, tmp_path):
