@@ -15,6 +15,7 @@ from film_assets.bindings.ffmpeg import encode_image_sequence, encode_shot_clip
 from film_assets.domain.shots.breakdown import Shot
 from film_assets.domain.video.encoding import VideoSettings
 from resources.model_preflight import require_gpu_extra, require_local_model
+from resources.renderer import measured_cost
 from resources.versioned import MediaMaker, content_key
 
 
@@ -30,6 +31,11 @@ class Animator(MediaMaker):
     ) -> dict:
         """Write the shot's clip (exactly shot.duration_frames frames) to output; return what
         shaped it, for lineage."""
+
+    def cost(self, wall_s: float, lineage: dict) -> dict:
+        """What one clip cost, from the seconds its animate() took and what it returned: the
+        cost ledger's record (measured_cost). The default is a CPU encode."""
+        return measured_cost(wall_s, "cpu", f"{self.name} v{self.version}")
 
     def shot_key(
         self, shot: Shot, keyframe_entry: dict, settings: VideoSettings, dialogue_audio: list[str] = ()
@@ -92,6 +98,9 @@ class VideoDiffusionAnimator(Animator):
     @property
     def max_parallel(self) -> int:
         return 1
+
+    def cost(self, wall_s: float, lineage: dict) -> dict:
+        return measured_cost(wall_s, lineage["device"], self.model, self.steps, 1)  # one shot per call
 
     def preflight(self, width: int, height: int) -> None:
         require_gpu_extra("video diffusion animator", ("torch", "diffusers", "transformers"))

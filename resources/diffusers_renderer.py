@@ -13,7 +13,7 @@ from film_assets.domain.shots.breakdown import Shot
 from film_assets.domain.shots.characters import generation_seed, prompt_with_characters
 from resources.model_preflight import GPU_EXTRA_HINT as GPU_EXTRA
 from resources.model_preflight import require_gpu_extra, require_local_model
-from resources.renderer import RenderedKeyframe, Renderer
+from resources.renderer import RenderedKeyframe, Renderer, measured_cost
 
 GPU_EXTRA_HINT = f"the diffusers renderer {GPU_EXTRA}"
 
@@ -106,11 +106,12 @@ class DiffusersRenderer(Renderer):
                 batch_size=self.batch_size,
                 device=device,
             )
-            seconds = (time.perf_counter() - began) / len(batch)
+            seconds = (time.perf_counter() - began) / len(batch)  # each shot's share of the batch
+            cost = measured_cost(seconds, device, self.model, self.steps, len(batch))
             for shot, prompt, seed, image in zip(batch, prompts, seeds, images, strict=True):
                 yield RenderedKeyframe(
                     shot.code,
                     image.convert("RGB"),
                     {**common, "prompt": prompt, "seed": seed, "shot_seed": shot.seed, "camera_move": shot.camera_move},
-                    measurements={"render_seconds": round(seconds, 3)},
+                    measurements={"render_seconds": round(seconds, 3), "cost": cost},
                 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from abc import abstractmethod
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -17,6 +18,7 @@ from PIL import Image
 
 from film_assets.domain.shots.breakdown import Shot
 from film_assets.domain.storyboard.panel import draw_storyboard, picture_band
+from gpu_ops.device import device_name  # torch-free for "cpu": torch loads only to name a GPU
 from resources.versioned import MediaMaker, content_key
 
 # The shot fields a keyframe can depend on; timing (durations, start times) never shapes a still.
@@ -42,12 +44,27 @@ class RenderedKeyframe:
     parameters: dict  # everything that shaped the image, recorded as lineage
     # rows (top, bottom) a camera move may move; the rest (a storyboard's header and caption) stays still
     picture_band: tuple[int, int] | None = None
-    measurements: dict | None = None  # how it went (render time): recorded, but not part of the render key
+    # how it went (render time, its "cost" from measured_cost): recorded, but not part of the render key
+    measurements: dict | None = None
 
     @property
     def render_key(self) -> str:
         """Content address of the render: same parameters, same image."""
         return hashlib.sha256(json.dumps(self.parameters, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def measured_cost(wall_s: float, device: str, model: str, steps: int | None = None, batch_size: int = 1) -> dict:
+    """What making one keyframe or clip cost, as its version record keeps it for the cost ledger:
+    this shot's share of the wall seconds (a batch's time over its size), on which device, by which
+    model, with how many steps."""
+    return {
+        "wall_s": round(wall_s, 6),  # a small storyboard frame takes a few milliseconds
+        "device": device.split(":")[0],
+        "device_name": device_name(device),
+        "model": model,
+        "steps": steps,
+        "batch_size": batch_size,
+    }
 
 
 class Renderer(MediaMaker):
@@ -56,7 +73,7 @@ class Renderer(MediaMaker):
     @abstractmethod
     def render(self, shots: list[Shot], width: int, height: int, project: str) -> Iterator[RenderedKeyframe]:
         """Yield one keyframe per shot, in order, as each finishes (so callers can store and
-        report progress shot by shot)."""
+        report progress shot by shot), each with measurements["cost"] from measured_cost."""
 
     def shot_key(self, shot: Shot, width: int, height: int) -> str:
         """What the keyframe of `shot` will be made from, known before rendering: a stored
@@ -105,4 +122,7 @@ class StoryboardRenderer(Renderer):
                 "time_of_day": shot.time_of_day,
                 "code": shot.code,
             }
-            yield RenderedKeyframe(shot.code, draw_storyboard(spec, width, height), parameters, band)
+            began = time.perf_counter()
+            image = draw_storyboard(spec, width, height)
+            cost = measured_cost(time.perf_counter() - began, "cpu", f"{self.name} v{self.version}")
+            yield RenderedKeyframe(shot.code, image, parameters, band, {"cost": cost})

@@ -136,7 +136,7 @@ def keyframes(context: AssetExecutionContext, shot_list: pd.DataFrame, media_sto
     source_lines = {shot.code: shot.source_line for shot in shots}
     yield Output(
         manifest,
-        data_version=value_version(manifest),
+        data_version=value_version(content_of(manifest)),
         metadata={
             "shots": len(manifest),
             "shots_rendered": len(rendered_entries),
@@ -169,6 +169,15 @@ def keyframes(context: AssetExecutionContext, shot_list: pd.DataFrame, media_sto
         },
     )
     yield keyframes_sized_and_not_blank(shots, manifest, media_store)
+
+
+MEASUREMENTS = ("cost", "render_seconds")
+
+
+def content_of(manifest: dict) -> dict:
+    """The manifest without how long things took: a shot made again the same way (a lost clip
+    encoded again into its version) keeps the data version, so nothing downstream turns stale."""
+    return {code: {k: v for k, v in entry.items() if k not in MEASUREMENTS} for code, entry in manifest.items()}
 
 
 LINEAGE_FIELDS = (
@@ -261,7 +270,9 @@ def shot_clips(
         keyframe_entry = keyframes[shot.code]
         target, key = versions.clip_target(versions.record(shot.code, keyframe_entry["version"]), shot_keys[shot.code])
         with media_store.reading(keyframe_entry["key"]) as keyframe, media_store.writing(key) as output:
+            began = time.perf_counter()  # the encode alone: moving media in and out is not the take's cost
             lineage = animator.animate(keyframe, keyframe_entry, shot, output, settings_of(shot), project)
+            cost = animator.cost(time.perf_counter() - began, lineage)
         entry = {
             "key": key,
             "frames": shot.duration_frames,
@@ -270,6 +281,7 @@ def shot_clips(
             "shot_key": shot_keys[shot.code],
             "dialogue_lines": [line.line for line in shot.dialogue],
             **lineage,
+            "cost": cost,
         }
         record = versions.complete_clip(target, entry, versions.reason(shot.code, shot.code in forced))
         return record["clip"]
@@ -288,7 +300,7 @@ def shot_clips(
     seconds = time.perf_counter() - started
     yield Output(
         manifest,
-        data_version=value_version(manifest),
+        data_version=value_version(content_of(manifest)),
         metadata={
             "shots": len(manifest),
             "shots_rendered": len(encoded),
