@@ -15,6 +15,7 @@ from dagster import AssetKey, AssetRecordsFilter, DagsterEventType, DagsterInsta
 from api.settings import ApiSettings
 from film_assets.asset_names import ASSET_NAMES
 from film_assets.contract import JOB_ID_TAG
+from film_assets.jobs import RENDER_FILM
 from film_assets.runs.service_instance import service_instance
 from resources.media_store import MediaStore
 
@@ -63,8 +64,10 @@ class DagsterState:
             self._instance = None
 
     def project_runs(self, project_id: str, limit: int):
-        """The project's runs (RunRecords), newest first."""
-        return self.instance.get_run_records(RunsFilter(tags={PARTITION_TAG: project_id}), limit=limit)
+        """The project's render runs (RunRecords), newest first: a dailies run says nothing of the film."""
+        return self.instance.get_run_records(
+            RunsFilter(job_name=RENDER_FILM, tags={PARTITION_TAG: project_id}), limit=limit
+        )
 
     def job_runs(self, job_ids: list[str]):
         """The runs (RunRecords) of these jobs, newest first: one query on the run tags."""

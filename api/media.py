@@ -76,16 +76,24 @@ def refuse_failed_qc(app: ApiClients, project_id: str) -> None:
         )
 
 
+def presigned(app: ApiClients, key: str) -> PresignedDownload | None:
+    """A presigned GET URL for one stored object, or None with a media store that has none (local)."""
+    store = app.store
+    if not isinstance(store, S3MediaStore):
+        return None
+    expires = app.settings.presigned_url_seconds
+    url = store.client.generate_presigned_url(
+        "get_object", Params={"Bucket": store.bucket, "Key": store.object_key(key)}, ExpiresIn=expires
+    )
+    return PresignedDownload(url=url, expires_in=expires, media_key=key)
+
+
 def deliver(app: ApiClients, project_id: str, part: str):
     refuse_failed_qc(app, project_id)
     key = final_cut_key(app, project_id, part)
     store = app.store
     if isinstance(store, S3MediaStore):
-        expires = app.settings.presigned_url_seconds
-        url = store.client.generate_presigned_url(
-            "get_object", Params={"Bucket": store.bucket, "Key": store.object_key(key)}, ExpiresIn=expires
-        )
-        return PresignedDownload(url=url, expires_in=expires, media_key=key)
+        return presigned(app, key)
     if isinstance(store, LocalMediaStore):
         try:
             with store.reading(key) as path:  # a local store reads in place: the path outlives the block

@@ -158,7 +158,7 @@ class ShotLineage(BaseModel):
 
 class JobInfo(BaseModel):
     job_id: str
-    action: Literal["render", "rerender"]
+    action: Literal["render", "rerender", "dailies"]
     assets: list[str] | None = None
     shots: list[str] | None = None
     priority: int

@@ -154,6 +154,27 @@ def order_rerender(app: ApiClients, tenant: str, project_id: str, order: RenderO
     return _accepted(request)
 
 
+def enqueue_dailies(
+    app: ApiClients, tenant: str, project_id: str, unreviewed: bool, since: datetime | None, priority: int
+) -> Accepted:
+    """Queue a make_dailies run of the project, recorded as one of its jobs."""
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    request = new_render_request(
+        project_id,
+        tenant,
+        submission_keys(project_id)[0],
+        action="dailies",
+        priority=priority,
+        unreviewed=unreviewed,
+        since=since,
+    )
+    with app.engine.begin() as connection:
+        insert_job(connection, request)
+        _enqueue(app, request)
+    return _accepted(request)
+
+
 def _enqueue(app: ApiClients, request: RenderRequest) -> None:
     app.queue.send(request.to_body(), {"tenant": request.tenant, "action": request.action})
 

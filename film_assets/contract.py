@@ -40,10 +40,12 @@ class RenderRequest(BaseModel):
     job_id: str = Field(description="Unique per request; becomes the run key, so a redelivery never runs twice.")
     project_id: str = Field(description="The project's partition key (a slug).")
     tenant: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    action: Literal["render", "rerender"]
+    action: Literal["render", "rerender", "dailies"]
     assets: list[str] | None = Field(default=None, description="Only these assets (default: the whole graph).")
     shots: list[str] | None = Field(default=None, description="Shots to render again as new versions, for a re-render.")
     new_seed: bool = Field(default=False, description="Give the listed shots new seeds.")
+    unreviewed: bool = Field(default=False, description="Dailies of takes nobody has reviewed yet only.")
+    since: datetime | None = Field(default=None, description="Dailies of takes made at or after this time only.")
     priority: int = Field(
         default=0, ge=PRIORITY_MIN, le=PRIORITY_MAX, description="Dagster run priority: higher is dequeued first."
     )
@@ -86,7 +88,15 @@ class RenderRequest(BaseModel):
             raise ValueError("shots may only be listed for action 'rerender'")
         if self.new_seed and not self.shots:
             raise ValueError("new_seed needs shots: say which shots get new seeds")
+        if (self.unreviewed or self.since) and self.action != "dailies":
+            raise ValueError("unreviewed and since choose the takes of action 'dailies' only")
+        if self.action == "dailies" and self.assets:
+            raise ValueError("action 'dailies' makes the dailies asset: it takes no assets")
         return self
+
+    def dailies_config(self) -> dict:
+        """The dailies asset's run config for this request (action 'dailies')."""
+        return {"unreviewed": self.unreviewed, "since": self.since.isoformat() if self.since else ""}
 
     def to_body(self) -> str:
         return self.model_dump_json()
@@ -114,6 +124,8 @@ def new_render_request(
     shots: list[str] | None = None,
     priority: int = 0,
     new_seed: bool = False,
+    unreviewed: bool = False,
+    since: datetime | None = None,
 ) -> RenderRequest:
     return RenderRequest(
         job_id=str(uuid.uuid4()),
@@ -124,6 +136,8 @@ def new_render_request(
         shots=shots,
         priority=priority,
         new_seed=new_seed,
+        unreviewed=unreviewed,
+        since=since,
         submitted_at=datetime.now(UTC),
         screenplay_key=screenplay_key,
     )

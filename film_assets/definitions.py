@@ -3,9 +3,9 @@
 
 from dagster import AssetsDefinition, Definitions, in_process_executor
 
-from film_assets.assets import delivery, picture, script, sound
+from film_assets.assets import dailies, delivery, picture, script, sound
 from film_assets.assets.placement import STEP_RETRY_POLICY, prod_executor
-from film_assets.jobs import build_render_film
+from film_assets.jobs import build_render_film, make_dailies
 from resources.profiles import Environment, build_resources, current_environment
 from resources.versioned import MediaMaker, content_key
 
@@ -24,6 +24,7 @@ ASSETS = [
     sound.audio_mix,
     delivery.final_cut,
 ]
+REVIEW_ASSETS = [dailies.dailies]  # made on request (make_dailies), not by render_film
 
 
 def with_maker_code_versions(assets: list[AssetsDefinition], resources: dict) -> list[AssetsDefinition]:
@@ -46,11 +47,6 @@ def build_definitions(environment: Environment, with_sensor: bool = True) -> Def
     """Everything, wired to one environment's resources (the CLI builds its own the same way).
     The service and prod profiles add the SQS sensor (unless `with_sensor` is False: a test that
     renders in process must not consume the queue); the local profile needs no queue."""
-    sensors = []
-    if environment.uses_services and with_sensor:
-        from sensors.sqs import build_render_requests_sensor
-
-        sensors.append(build_render_requests_sensor(environment.service))
     # A run's steps share its worker process (local and service): a step in a process of its own
     # would import the whole code location again (seconds each, nine times a run). Parallel work
     # happens inside the steps (two shot encodes, batched diffusion). The prod profile is the
@@ -58,10 +54,16 @@ def build_definitions(environment: Environment, with_sensor: bool = True) -> Def
     executor, retry_policy = in_process_executor, None
     if environment.profile == "prod":
         executor, retry_policy = prod_executor(environment.service.gpu_image), STEP_RETRY_POLICY
+    jobs = [build_render_film(retry_policy), make_dailies]
+    sensors = []
+    if environment.uses_services and with_sensor:
+        from sensors.sqs import build_render_requests_sensor
+
+        sensors.append(build_render_requests_sensor(environment.service, jobs=jobs))
     resources = build_resources(environment)
     return Definitions(
-        assets=with_maker_code_versions(ASSETS, resources),
-        jobs=[build_render_film(retry_policy)],
+        assets=[*with_maker_code_versions(ASSETS, resources), *REVIEW_ASSETS],
+        jobs=jobs,
         sensors=sensors,
         resources=resources,
         executor=executor,

@@ -59,9 +59,9 @@ def check_request(request: RenderRequest, media_store: MediaStore, project_known
         or any(part in ("", ".", "..") for part in parts)
     ):
         raise PoisonMessage(f"screenplay_key {key!r} is not under projects/{request.project_id}/")
-    if request.action == "rerender" and not project_known:
+    if request.action in ("rerender", "dailies") and not project_known:
         raise PoisonMessage(
-            f"unknown project {request.project_id!r}: a rerender needs a project that was submitted before"
+            f"unknown project {request.project_id!r}: a {request.action} needs a project that was submitted before"
         )
     try:
         stored = media_store.exists(key)

@@ -44,7 +44,7 @@ from dagster import (
 )
 
 from film_assets.contract import JOB_ID_TAG, RenderRequest
-from film_assets.jobs import RENDER_FILM
+from film_assets.jobs import MAKE_DAILIES, RENDER_FILM, make_dailies, render_film
 from film_assets.partitions import projects
 from film_assets.storage.submission import record_rejection
 from resources.media_store import MediaStore
@@ -64,17 +64,20 @@ class InjectedSensorFault(RuntimeError):
     """Raised on purpose by the FILMSTUDIO_SENSOR_FAULT test seam, to prove a crash loses nothing."""
 
 
-def build_render_requests_sensor(settings: ServiceSettings, receive_wait_s: int = RECEIVE_WAIT_S) -> SensorDefinition:
+def build_render_requests_sensor(
+    settings: ServiceSettings, receive_wait_s: int = RECEIVE_WAIT_S, jobs: list | None = None
+) -> SensorDefinition:
     """The sensor for the service profile; `receive_wait_s` is the long-poll wait of each receive
-    (tests against moto, which answers exactly, pass 0)."""
+    (tests against moto, which answers exactly, pass 0). `jobs` are the render_film and
+    make_dailies the Definitions hold (prod's render_film carries a retry policy)."""
 
     @sensor(
         name=SENSOR_NAME,
-        job_name=RENDER_FILM,
+        jobs=jobs or [render_film, make_dailies],
         minimum_interval_seconds=settings.sensor_interval_s,
         default_status=DefaultSensorStatus.RUNNING,
-        description="Turns SQS render requests into project partitions and render_film runs "
-        "(run_key = job_id); poison messages go to the dead-letter queue.",
+        description="Turns SQS render requests into project partitions and render_film runs (make_dailies "
+        "runs for dailies requests; run_key = job_id); poison messages go to the dead-letter queue.",
     )
     def render_requests(context: SensorEvaluationContext, queue: SqsQueue, media_store: MediaStore):
         return evaluate_render_requests(context, queue, media_store, settings, receive_wait_s)
@@ -153,14 +156,7 @@ def evaluate_render_requests(
             continue
         if request.action == "render" and request.project_id not in new_projects:
             new_projects.append(request.project_id)
-        run_requests.append(
-            RunRequest(
-                run_key=job_id,
-                partition_key=request.project_id,
-                tags=request.run_tags(),
-                asset_selection=[AssetKey(name) for name in request.assets] if request.assets else None,
-            )
-        )
+        run_requests.append(_run_request(request))
         pending.add(job_id, [m.receipt_handle for m in job.messages], now)
 
     if refused:
@@ -182,6 +178,24 @@ def evaluate_render_requests(
         if run_requests
         else SkipReason("no render requests in the queue" if not messages else f"no new render requests: {summary}"),
         cursor=pending.to_cursor(),
+    )
+
+
+def _run_request(request: RenderRequest) -> RunRequest:
+    if request.action == "dailies":
+        return RunRequest(
+            run_key=request.job_id,
+            job_name=MAKE_DAILIES,
+            partition_key=request.project_id,
+            tags=request.run_tags(),
+            run_config={"ops": {"dailies": {"config": request.dailies_config()}}},
+        )
+    return RunRequest(
+        run_key=request.job_id,
+        job_name=RENDER_FILM,
+        partition_key=request.project_id,
+        tags=request.run_tags(),
+        asset_selection=[AssetKey(name) for name in request.assets] if request.assets else None,
     )
 
 

@@ -41,6 +41,7 @@ from film_assets.domain.video.subtitles import build_cues, format_srt
 from film_assets.domain.video.timeline import build_timeline, timeline_to_json
 from film_assets.partitions import projects
 from film_assets.review.database import review_engine
+from film_assets.review.ledger import project_cost_total
 from film_assets.review.reviews import project_reviews
 from film_assets.review.takes import cut_takes
 from film_assets.storage.shot_versions import KEYFRAME_FILE
@@ -150,6 +151,7 @@ def final_cut(
             "timeline": MetadataValue.path(media_store.uri(keys["timeline.otio"])),
             "shot_versions": MetadataValue.json(versions),
             **_review_metadata(chosen),
+            **_cost_metadata(project_cost_total(media_store, project)),
             "join_seconds": round(join_seconds, 3),
         },
     )
@@ -162,6 +164,16 @@ def final_cut(
     with media_store.reading(keys["final_cut.mp4"]) as delivered:
         yield from delivery_checks(delivered, srt, audio_mix, load_clip, float(fps), kept_sound, clip_hashes)
     yield black_or_freeze_result(scan.result(), shots, Screenplay.from_dict(scenes["screenplay"]))
+
+
+def _cost_metadata(total: dict) -> dict:
+    """What the project's takes cost so far (every take, kept or not): `filmstudio cost` itemises it."""
+    return {
+        "compute_cpu_s": round(total["cpu_s"], 1),
+        "compute_gpu_s": round(total["gpu_s"], 1),
+        "takes_rendered": total["takes"],
+        **({"takes_unmeasured": total["unmeasured_takes"]} if total["unmeasured_takes"] else {}),
+    }
 
 
 def _review_metadata(chosen: dict) -> dict:

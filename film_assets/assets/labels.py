@@ -20,6 +20,7 @@ _LABELS = {
     "music_track": ({"wav"}, "sound"),
     "audio_mix": ({"wav", "aac"}, "sound"),
     "final_cut": ({"mp4", "srt", "opentimelineio"}, "editorial"),
+    "dailies": ({"mp4", "jpeg"}, "editorial"),  # the reel the director reviews takes on
 }
 DEPARTMENTS = ("script", "picture", "sound", "editorial")
 

@@ -46,6 +46,7 @@ STEP_SIZES = {
     "music_track": StepSize(cpu="2", memory="12Gi", gpus=1),  # MusicGen
     "audio_mix": StepSize(cpu="1", memory="2Gi"),
     "final_cut": StepSize(cpu="2", memory="4Gi"),
+    "dailies": StepSize(cpu="2", memory="2Gi"),  # one take decoded at a time into one encode
 }
 GPU_STEPS = tuple(name for name, size in STEP_SIZES.items() if size.uses_gpu)
 

@@ -16,24 +16,24 @@ from film_assets.cli.reporting import EXIT_FAILED_QC, progress_printer, run_and_
 
 
 def _render(args: argparse.Namespace) -> int:
-    from film_assets.domain.projects.settings import ProjectSettings
     from film_assets.runs.local_render import render_project
 
     progress = progress_printer()
 
     def render():
-        settings = ProjectSettings(
-            width=args.width,
-            height=args.height,
-            fps=args.fps,
-            loudness_lufs=_loudness(args.loudness),
-            voices=_voices(args.voice),
-        )
+        # only the settings asked for: a revision of a project keeps the rest of its own
+        given = {
+            "width": args.width,
+            "height": args.height,
+            "fps": args.fps,
+            "loudness_lufs": _loudness(args.loudness) if args.loudness is not None else None,
+            "voices": _voices(args.voice) if args.voice else None,
+        }
         return render_project(
             Path(args.script),
             args.project,
             Path(args.out) if args.out else None,
-            settings,
+            settings_given={name: value for name, value in given.items() if value is not None},
             progress=progress,
             environment_overrides=_model_overrides(args),
         )
@@ -147,9 +147,11 @@ def add_render_command(commands) -> None:
     render.add_argument("script", help="a Fountain screenplay (.fountain)")
     render.add_argument("--project", help="project id (a slug); default: from the title page or file name")
     render.add_argument("--out", help="folder for the delivered files (default: ./renders/<project>)")
-    render.add_argument("--width", type=int, default=1280, help="frame width (default 1280)")
-    render.add_argument("--height", type=int, default=720, help="frame height (default 720)")
-    render.add_argument("--fps", type=float, default=24.0, help="frames per second (default 24; 23.976 is NTSC)")
+    render.add_argument("--width", type=int, help="frame width (default 1280, or the project's own)")
+    render.add_argument("--height", type=int, help="frame height (default 720, or the project's own)")
+    render.add_argument(
+        "--fps", type=float, help="frames per second (default 24, or the project's own; 23.976 is NTSC)"
+    )
     render.add_argument(
         "--renderer",
         choices=("storyboard", "diffusers"),
@@ -172,7 +174,6 @@ def add_render_command(commands) -> None:
     )
     render.add_argument(
         "--loudness",
-        default="web",
         help="loudness target: web (-14 LUFS, default), broadcast (-23) or a number of LUFS",
     )
     render.add_argument(
@@ -180,7 +181,7 @@ def add_render_command(commands) -> None:
         action="append",
         default=[],
         metavar="CHARACTER=VOICE",
-        help="give a character a voice instead of the automatic casting (repeatable)",
+        help="give a character a voice instead of the automatic casting (repeatable; replaces the project's)",
     )
     render.add_argument("--json", action="store_true", help="print one JSON object with the results on stdout")
     render.set_defaults(handler=_render)

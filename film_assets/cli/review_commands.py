@@ -4,6 +4,7 @@
                       [--note NOTE] [--by NAME] [--json]
     filmstudio takes PROJECT [--json]
     filmstudio revisions PROJECT [--diff] [--json]
+    filmstudio dailies PROJECT [--unreviewed] [--since DATE] [--out DIR] [--json]
 
 Reviews and revisions live in the review database (a SQLite file under FILMSTUDIO_HOME locally);
 the next render or `filmstudio rerender` builds the cut from the approved takes.
@@ -144,6 +145,34 @@ def _revisions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dailies(args: argparse.Namespace) -> int:
+    from film_assets.assets.dailies import parse_since
+    from film_assets.cli.reporting import EXIT_RENDER_FAILED, progress_printer
+    from film_assets.domain.projects.ids import InvalidProjectId
+    from film_assets.runs.local_dailies import make_project_dailies
+    from film_assets.runs.local_render import RenderFailed
+
+    try:
+        since = parse_since(args.since or "")
+        record = make_project_dailies(args.project, args.unreviewed, since, args.out, progress=progress_printer())
+    except (ValueError, InvalidProjectId) as error:
+        return _error(str(error))
+    except RenderFailed as error:
+        print(f"filmstudio: dailies failed: {error}", file=sys.stderr)
+        return EXIT_RENDER_FAILED
+    if args.json:
+        print(json.dumps(record, ensure_ascii=False))
+        return 0
+    print(
+        f"{record['project']}: dailies {record['reel']}, {record['take_count']} takes in "
+        f"{record['slate_count']} scenes, {record['duration_s']:.1f} s\n"
+        f"  reel:          {record['delivered']['video']}\n"
+        f"  contact sheet: {record['delivered']['contact_sheet']}\n"
+        f"  run:           {record['run_id']} (the reel is the `dailies` asset in `filmstudio ui`)"
+    )
+    return 0
+
+
 def add_review_commands(commands) -> None:
     review = commands.add_parser("review", help="approve, reject or send back a take of a shot")
     review.add_argument("project", help="the project id")
@@ -174,3 +203,17 @@ def add_review_commands(commands) -> None:
     revisions.add_argument("--diff", action="store_true", help="print each revision's diff to the one before")
     revisions.add_argument("--json", action="store_true", help="print the revisions (with diffs) as JSON")
     revisions.set_defaults(handler=_revisions)
+
+    dailies = commands.add_parser(
+        "dailies", help="a review reel of a project's takes: burn-ins, a slate per scene and a contact sheet"
+    )
+    dailies.add_argument("project", help="the project id")
+    dailies.add_argument("--unreviewed", action="store_true", help="only takes nobody has reviewed yet")
+    dailies.add_argument(
+        "--since", metavar="DATE", help="only takes made at or after this UTC date or time (2026-12-07)"
+    )
+    dailies.add_argument(
+        "--out", help="folder for the reel and its contact sheet (default: ./renders/<project>/dailies)"
+    )
+    dailies.add_argument("--json", action="store_true", help="print the reel's record as JSON")
+    dailies.set_defaults(handler=_dailies)

@@ -44,6 +44,15 @@ def marks_by_shot(reviews: list[Review]) -> dict[str, list[ReviewMark]]:
     return marks
 
 
+def review_states(reviews: list[Review]) -> dict[tuple[str, str], str]:
+    """(shot code, version) -> the take's review state, for every reviewed take (others are pending)."""
+    return {
+        (code, version): mark.state
+        for code, marks in marks_by_shot(reviews).items()
+        for version, mark in take_states(marks).items()
+    }
+
+
 @dataclass(frozen=True)
 class CutTake:
     choice: TakeChoice

@@ -97,14 +97,17 @@ def render_project(
     settings: ProjectSettings | None = None,
     progress: Callable[[str], None] = lambda message: None,
     environment_overrides: dict | None = None,
+    settings_given: dict | None = None,
 ) -> RenderResult:
+    """Render a screenplay as a project (a new one, or the next revision of an existing one).
+    Without `settings`, a project rendered before keeps its own delivery settings except those in
+    `settings_given`; a new project takes the defaults and `settings_given`."""
     script = Path(script)
     text, screenplay = read_script(script)
     source_name = script.name
     project = validate_project_id(
         project if project is not None else slugify(screenplay.title_page.get("title") or script.stem)
     )
-    settings = settings or ProjectSettings()
     environment = current_environment()
     if environment_overrides:  # the CLI's model flags win over the environment's settings
         environment = replace(environment, **environment_overrides)
@@ -113,6 +116,8 @@ def render_project(
     from film_assets.definitions import build_definitions
 
     defs = build_definitions(environment)
+    if settings is None:
+        settings = replace(stored_settings(defs.resources["media_store"], project), **(settings_given or {}))
     check_voices(screenplay, settings, defs.resources["voice"])  # before anything is written
     for name in ("renderer", "animator", "composer"):
         defs.resources[name].preflight(settings.width, settings.height)
@@ -177,6 +182,14 @@ def rerender_project(
         return run_render(defs, instance, project, out, progress, len(screenplay.scenes), tags)
 
 
+def stored_settings(store, project: str) -> ProjectSettings:
+    """The project's delivery settings as last rendered, or the defaults for a new project."""
+    try:
+        return load_submission(store, project)[2]
+    except FileNotFoundError:
+        return ProjectSettings()
+
+
 def keep_revision(environment: Environment, project: str, text: str, source_name: str) -> str:
     """Keep the script as the project's next revision (the same text again is not a new one)."""
     from film_assets.review.database import LOCAL_TENANT, review_database_url, review_engine
@@ -214,25 +227,7 @@ def run_render(
 ) -> RenderResult:
     """Materialize the project through the persistent instance and deliver its files."""
     store = defs.resources["media_store"]
-    job = defs.resolve_job_def(RENDER_FILM)
-    # The run records its job's origin in the code location the UI loads, as a run launched from
-    # the UI does: it shows under render_film (and in the Overview timeline) and "Re-execute"
-    # works on it. execute_in_process would make a run without one.
-    run = instance.create_run_for_job(
-        job_def=job,
-        run_id=str(uuid.uuid4()),
-        # Dagster's console logger is silenced; progress comes from the run's own event log, the
-        # same events the UI shows.
-        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-        tags={**job.run_tags, **tags, **job.get_tags_for_partition_key(project, selected_asset_keys=None)},
-        remote_job_origin=job_origin(RENDER_FILM),
-    )
-    listener = _ProgressListener(progress)
-    instance.add_event_listener(run.run_id, listener)
-    try:
-        result = private("execute_run")(private("InMemoryJob")(job), run, instance)
-    finally:
-        instance.end_watch_event_logs(run.run_id, listener)
+    run, result = execute_on_location(defs, instance, RENDER_FILM, project, progress, tags)
     if not result.success:
         raise RenderFailed(failure_message(result), project, run.run_id)
     cut = json.loads(store.get_bytes(final_cut_manifest_key(project)))  # the asset's stored value
@@ -259,6 +254,38 @@ def run_render(
         shots_rendered=clips.metadata["shots_rendered"].value,
         shots_reused=clips.metadata["shots_reused"].value,
     )
+
+
+def execute_on_location(
+    defs,
+    instance: DagsterInstance,
+    job_name: str,
+    project: str,
+    progress: Callable[[str], None],
+    tags: dict[str, str],
+    run_config: dict | None = None,
+):
+    """Run one of our jobs for one project in this process, as a run of the code location: it
+    records its job's origin in the location the UI loads, as a run launched from the UI does, so
+    it shows under its job (and in the Overview timeline) and "Re-execute" works on it.
+    execute_in_process would make a run without one. Returns the run and its result."""
+    job = defs.resolve_job_def(job_name)
+    run = instance.create_run_for_job(
+        job_def=job,
+        run_id=str(uuid.uuid4()),
+        # Dagster's console logger is silenced; progress comes from the run's own event log, the
+        # same events the UI shows.
+        run_config={**(run_config or {}), "loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+        tags={**job.run_tags, **tags, **job.get_tags_for_partition_key(project, selected_asset_keys=None)},
+        remote_job_origin=job_origin(job_name),
+    )
+    listener = _ProgressListener(progress)
+    instance.add_event_listener(run.run_id, listener)
+    try:
+        result = private("execute_run")(private("InMemoryJob")(job), run, instance)
+    finally:
+        instance.end_watch_event_logs(run.run_id, listener)
+    return run, result
 
 
 def check_voices(screenplay: Screenplay, settings: ProjectSettings, voice) -> None:

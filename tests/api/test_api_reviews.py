@@ -180,3 +180,26 @@ def test_a_revised_screenplay_becomes_the_next_revision_and_is_queued(stack, ses
     empty = studio_a.post(f"/projects/{project_id}/revisions", json={"screenplay": "Title: Nothing\n"})
     assert empty.status_code == 422, empty.text
     assert len(studio_a.get(f"/projects/{project_id}/revisions").json()["revisions"]) == 2
+
+
+def test_dailies_of_the_unreviewed_takes_are_queued_made_and_fetched(stack, sessions, project):
+    studio_a, studio_b, project_id = sessions["studio-a"], sessions["studio-b"], project["id"]
+    assert studio_a.get(f"/projects/{project_id}/dailies").status_code == 404  # none yet
+    takes = studio_a.get(f"/projects/{project_id}/takes").json()["shots"]
+    pending = [(s["code"], t["version"]) for s in takes for t in s["takes"] if t["state"] == "pending"]
+    assert pending  # the module's other tests reviewed some takes, not all
+    ordered = studio_a.post(f"/projects/{project_id}/dailies", json={"unreviewed": True})
+    assert ordered.status_code == 202, ordered.text
+    request = received_request(stack, ordered.json()["job_id"])
+    assert (request.action, request.unreviewed) == ("dailies", True)
+    render_in_process(project["instance"], request, current_environment())
+
+    reel = studio_a.get(f"/projects/{project_id}/dailies").json()
+    assert sorted((t["code"], t["version"]) for t in reel["takes"]) == sorted(pending)
+    assert reel["frames"] == sum(t["frames"] for t in reel["takes"]) + reel["slate_count"] * 16  # 2 s slates at 8 fps
+    video = httpx.get(reel["video"]["url"], timeout=30)
+    assert video.status_code == 200 and video.content[4:8] == b"ftyp"
+    assert studio_b.get(f"/projects/{project_id}/dailies").status_code == 404
+    assert studio_b.post(f"/projects/{project_id}/dailies", json={}).status_code == 404
+    none_left = studio_a.post(f"/projects/{project_id}/dailies", json={"since": "2100-01-01T00:00:00Z"})
+    assert none_left.status_code == 422 and "no takes to review" in none_left.json()["detail"]

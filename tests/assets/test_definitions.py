@@ -22,6 +22,7 @@ EXPECTED_GRAPH = {  # asset -> (group, upstream assets): a change to the graph i
     "music_track": ("sound", {"scenes", "shot_list"}),
     "audio_mix": ("sound", {"scenes", "shot_list", "dialogue_track", "music_track"}),
     "final_cut": ("delivery", {"shot_list", "shot_clips", "scenes", "audio_mix", "dialogue_track"}),
+    "dailies": ("review", {"shot_clips"}),  # made on request by make_dailies, not by render_film
 }
 
 
@@ -48,7 +49,9 @@ def test_the_one_list_of_asset_names_is_the_definitions_assets_in_run_order(defs
     from film_assets.definitions import ASSETS
 
     graph = defs.resolve_asset_graph()
-    assert {key.to_user_string() for key in graph.get_all_asset_keys()} == set(ASSET_NAMES)
+    render_film = defs.resolve_job_def("render_film").asset_layer.selected_asset_keys
+    assert {key.to_user_string() for key in render_film} == set(ASSET_NAMES)
+    assert {key.to_user_string() for key in graph.get_all_asset_keys()} == {*ASSET_NAMES, "dailies"}
     assert [asset.key.to_user_string() for asset in ASSETS] == list(ASSET_NAMES)
     for name in ASSET_NAMES:  # every asset comes after everything it reads
         upstream = {key.to_user_string() for key in graph.get(AssetKey(name)).parent_keys}

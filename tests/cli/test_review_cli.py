@@ -129,5 +129,34 @@ def test_an_approval_whose_shot_changed_is_reported_outdated_and_not_used(run_cl
     assert "+Then I have an hour and a half, at least." in revisions[1]["diff"]
     assert rendered["shots_rendered"] >= 1
 
-    render_tiny(run_cli, tmp_path, "--project", project, script=revised)  # the same text again
+    # the same text again, without the size flags: the project keeps its own size, so nothing is
+    # rendered, and the same text is not a new revision
+    again = _json(run_cli, "render", str(revised), "--project", project, "--out", str(tmp_path / "again"))
+    assert (again["shots_rendered"], again["shots_reused"]) == (0, rendered["shots"])
     assert [r["revision"] for r in _json(run_cli, "revisions", project)] == ["r001", "r002"]
+
+
+def test_dailies_of_unreviewed_takes_leave_out_the_reviewed_and_land_in_the_catalog(run_cli, film, film_home):
+    from dagster import AssetKey, DagsterInstance
+
+    project = film["project"]
+    codes = sorted(_takes(run_cli, project))
+    _json(run_cli, "review", project, codes[0], "--approve", "--by", "Ada")
+    reel = _json(run_cli, "dailies", project, "--unreviewed", "--out", str(film["out"] / "dailies"))
+    assert [take["code"] for take in reel["takes"]] == codes[1:]
+    assert reel["frames"] == sum(t["frames"] for t in reel["takes"]) + sum(s["frames"] for s in reel["slates"])
+    assert (film["out"] / "dailies" / f"dailies-{reel['reel']}.mp4").stat().st_size > 1000
+
+    instance = DagsterInstance.from_config(str(film_home / "dagster_home"))
+    try:
+        run = instance.get_run_by_id(reel["run_id"])
+        assert run.job_name == "make_dailies" and run.remote_job_origin is not None  # re-executable in the UI
+        [record] = instance.fetch_materializations(AssetKey("dailies"), limit=1).records
+        metadata = record.asset_materialization.metadata
+        assert record.partition_key == project and metadata["takes"].value == len(codes) - 1
+        assert "reel" in metadata and "contact_sheet" in metadata
+    finally:
+        instance.dispose()
+
+    done = run_cli("dailies", project, "--since", "2100-01-01")
+    assert done.returncode == 2 and "no takes to review" in done.stderr, done.stderr

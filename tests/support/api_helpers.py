@@ -108,20 +108,24 @@ def bucket_keys(stack: ServiceStack, prefix: str = "") -> set[str]:
 
 
 def render_in_process(instance, request, environment, expect_success: bool = True) -> str:
-    """Materialize every asset and QC check of the request's project into `instance`, tagged as
-    the SQS sensor tags its runs; return the run id. The definitions are build_definitions' for
+    """Materialize every asset and QC check of the request's project into `instance` (its dailies
+    for a dailies request), tagged as the SQS sensor tags its runs; return the run id. The definitions are build_definitions' for
     `environment` without the SQS sensor: nothing here may consume the queue."""
     from film_assets.definitions import build_definitions
     from film_assets.partitions import projects
 
     definitions = build_definitions(environment, with_sensor=False)
     instance.add_dynamic_partitions(projects.name, [request.project_id])
-    result = definitions.resolve_job_def("render_film").execute_in_process(
+    dailies = request.action == "dailies"  # the sensor runs make_dailies for these
+    result = definitions.resolve_job_def("make_dailies" if dailies else "render_film").execute_in_process(
         partition_key=request.project_id,
         instance=instance,
         tags=request.run_tags(),
         raise_on_error=expect_success,
-        run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+        run_config={
+            "loggers": {"console": {"config": {"log_level": "ERROR"}}},
+            **({"ops": {"dailies": {"config": request.dailies_config()}}} if dailies else {}),
+        },
     )
     assert result.success or not expect_success
     return result.run_id
