@@ -14,6 +14,8 @@ from api.models import Error
 from api.routes.projects import AUTH_ERRORS, MULTIPART_SCHEMA, NOT_FOUND, tenant_project
 from api.submissions import check_upload
 from api.uploads import Upload, read_upload
+from film_assets.review.reviews import project_reviews
+from film_assets.review.takes import reviews_a_plan_outdates
 
 router = APIRouter(prefix="/projects/{project_id}", tags=["review"])
 
@@ -84,6 +86,13 @@ class FrameSettings(BaseModel):
     fps: float
 
 
+class OutdatedByPlan(BaseModel):
+    code: str
+    version: str
+    kind: str = Field(description="approval (the shot's clip is made again) or pin (its length changes).")
+    reviewer: str
+
+
 class RevisionPlan(BaseModel):
     project: str
     counts: PlanCounts
@@ -94,6 +103,9 @@ class RevisionPlan(BaseModel):
     compute: ComputeEstimate
     settings: FrameSettings = Field(description="The project's stored frame size and rate, which the plan assumes.")
     shots: list[PlannedShot]
+    reviews_outdated: list[OutdatedByPlan] = Field(
+        description="Approvals and pins a render of the revision would leave outdated (the cut stops using them)."
+    )
 
 
 @router.post(
@@ -121,10 +133,10 @@ async def plan(
 ) -> RevisionPlan:
     project = await run_in_threadpool(tenant_project, project_id, tenant, app)
     upload = await read_upload(request, app.settings.max_upload_bytes)
-    return await run_in_threadpool(_plan, app, project.project_id, upload)
+    return await run_in_threadpool(_plan, app, tenant, project.project_id, upload)
 
 
-def _plan(app: ApiClients, project_id: str, upload: Upload) -> RevisionPlan:
+def _plan(app: ApiClients, tenant: str, project_id: str, upload: Upload) -> RevisionPlan:
     from film_assets.review.planning import NothingToPlanAgainst, media_makers, plan_revision
 
     checked = check_upload(upload)  # 422 naming the line
@@ -135,4 +147,8 @@ def _plan(app: ApiClients, project_id: str, upload: Upload) -> RevisionPlan:
         raise ApiError(409, str(error)) from None
     except ValueError as error:  # a voice the engine lacks, for instance
         raise ApiError(422, str(error)) from None
-    return RevisionPlan.model_validate(planned.to_json())
+    planned = planned.to_json()
+    reviews = project_reviews(app.engine, project_id, tenant)
+    return RevisionPlan.model_validate(
+        {**planned, "reviews_outdated": reviews_a_plan_outdates(planned["shots"], reviews)}
+    )

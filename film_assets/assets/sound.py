@@ -26,6 +26,7 @@ from film_assets.domain.sound.mix import PlacedLine, mix_tracks, pans_for, place
 from film_assets.domain.video.encoding import AAC_ARGS
 from film_assets.domain.video.frame_rate import frame_rate
 from film_assets.partitions import projects
+from film_assets.storage.dialogue_lines import dialogue_line_key, dialogue_line_keys, stored_dialogue_line
 from film_assets.storage_keys import media_key
 from resources.composer import Composer
 from resources.media_store import MediaStore
@@ -92,38 +93,15 @@ def dialogue_track(context: AssetExecutionContext, scenes: dict, media_store: Me
     )
 
 
-def _line_key(voice: Voice, line, voice_id: str) -> str:
-    """Everything that shapes a line's audio; its script line number does not, so a line moved
-    by an edit above it keeps its clip."""
-    return content_key(
-        voice.name,
-        voice.version,
-        voice.output_settings(),
-        voice_id,
-        line.character,
-        line.extensions,
-        [asdict(part) for part in line.parts],
-    )
-
-
-def _line_keys(project: str, key: str) -> tuple[str, str]:
-    return (
-        media_key(project, "dialogue_track", "lines", f"{key}.wav"),
-        media_key(project, "dialogue_track", "lines", f"{key}.json"),
-    )
-
-
 def _stored_line(store: MediaStore, project: str, voice: Voice, line, voice_id: str) -> dict | None:
-    wav_key, record_key = _line_keys(project, _line_key(voice, line, voice_id))
-    if not (store.exists(record_key) and store.exists(wav_key)):
-        return None
-    return {**json.loads(store.get_bytes(record_key)), "text": line.text, "character": line.character}
+    record = stored_dialogue_line(store, project, voice, line, voice_id)
+    return None if record is None else {**record, "text": line.text, "character": line.character}
 
 
 def _speak_line(store: MediaStore, project: str, voice: Voice, line, voice_id: str) -> dict:
     spoken = voice.speak(line, voice_id)
     data = wav_bytes(spoken.samples)
-    wav_key, record_key = _line_keys(project, _line_key(voice, line, voice_id))
+    wav_key, record_key = dialogue_line_keys(project, dialogue_line_key(voice, line, voice_id))
     entry = {
         "key": store.put_bytes(wav_key, data),
         "sha256": hashlib.sha256(data).hexdigest(),

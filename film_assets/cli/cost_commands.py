@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from film_assets.cli.reporting import EXIT_BAD_INPUT
+from film_assets.cli.reporting import bad_input, rendered_project
 
 
 def _seconds(value: float) -> str:
@@ -47,20 +47,12 @@ def _print_costs(costs: dict) -> None:
 
 
 def _cost(args: argparse.Namespace) -> int:
-    from film_assets.domain.projects.ids import InvalidProjectId, validate_project_id
     from film_assets.review.ledger import project_costs
-    from film_assets.storage.shot_history import stored_shot_codes
-    from resources.profiles import current_environment, media_store_for
 
     try:
-        project = validate_project_id(args.project)
-    except InvalidProjectId as error:
-        print(f"filmstudio: error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    store = media_store_for(current_environment())
-    if not stored_shot_codes(store, project):
-        print(f"filmstudio: error: project {project!r} has no shots yet (render it first)", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        project, store, _ = rendered_project(args.project)
+    except ValueError as error:
+        return bad_input(str(error))
     costs = project_costs(store, project)
     if args.json:
         print(json.dumps(costs, ensure_ascii=False))

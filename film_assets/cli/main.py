@@ -6,6 +6,13 @@ same runs, or run the whole service stack (API, Dagster, Postgres, SQS and S3) l
                              [--renderer storyboard|diffusers --model PATH_OR_ID [--steps N] ...] [--json]
     filmstudio rerender PROJECT [--shots SQ010_SH020,...] [--new-seed] [--out DIR] [--json]
     filmstudio versions PROJECT [--shot SQ010_SH020] [--json]
+    filmstudio plan SCRIPT [--project ID] [--json]
+    filmstudio revisions PROJECT [--diff] [--json]
+    filmstudio review PROJECT SHOT [VERSION] (--approve | --reject | --changes NOTE | --pin | --unpin)
+                      [--note NOTE] [--by NAME] [--json]
+    filmstudio takes PROJECT [--json]
+    filmstudio dailies PROJECT [--unreviewed] [--since DATE] [--out DIR] [--json]
+    filmstudio cost PROJECT [--json]
     filmstudio backfill (--projects P,... | --all | --stale) [--assets A,...] [--no-wait] [--timeout S] [--json]
     filmstudio ui [--port PORT]
     filmstudio up [--host 127.0.0.1] [--api-port 8000] [--ui-port 3000] [--aws-port 4566]

@@ -31,7 +31,19 @@ def _plan(args: argparse.Namespace) -> int:
     except (FountainError, InvalidProjectId, NothingToPlanAgainst, FileNotFoundError, ValueError) as error:
         print(f"filmstudio: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(json.dumps(plan.to_json(), ensure_ascii=False) if args.json else describe(plan, script.name))
+    from film_assets.review.local import local_review_context
+    from film_assets.review.reviews import project_reviews
+    from film_assets.review.takes import reviews_a_plan_outdates
+
+    review = local_review_context()
+    planned = plan.to_json()
+    outdated = reviews_a_plan_outdates(planned["shots"], project_reviews(review.engine, project, review.tenant))
+    if args.json:
+        print(json.dumps({**planned, "reviews_outdated": outdated}, ensure_ascii=False))
+    else:
+        print(describe(plan, script.name))
+        for stale in outdated:
+            print(f"  outdates: the {stale['kind']} of {stale['code']} {stale['version']} by {stale['reviewer']}")
     return 0
 
 

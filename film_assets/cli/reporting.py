@@ -14,6 +14,27 @@ EXIT_FAILED_QC = 3  # the run stopped at a blocking QC check: the film is not de
 EXIT_INTERRUPTED = 130
 
 
+def bad_input(message: str) -> int:
+    """Say what is wrong with the input and return its exit status."""
+    print(f"filmstudio: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def rendered_project(name: str):
+    """The project id, this environment's media store and the project's shot codes; ValueError
+    naming the problem for a bad id or a project with no shots yet."""
+    from film_assets.domain.projects.ids import validate_project_id
+    from film_assets.storage.shot_history import stored_shot_codes
+    from resources.profiles import current_environment, media_store_for
+
+    project = validate_project_id(name)
+    store = media_store_for(current_environment())
+    codes = stored_shot_codes(store, project)
+    if not codes:
+        raise ValueError(f"project {project!r} has no shots yet (render it first)")
+    return project, store, codes
+
+
 def progress_printer():
     """Progress lines on stderr, each stamped with the seconds since the command started.
 

@@ -17,12 +17,7 @@ import getpass
 import json
 import sys
 
-from film_assets.cli.reporting import EXIT_BAD_INPUT
-
-
-def _error(message: str) -> int:
-    print(f"filmstudio: error: {message}", file=sys.stderr)
-    return EXIT_BAD_INPUT
+from film_assets.cli.reporting import bad_input
 
 
 def _review(args: argparse.Namespace) -> int:
@@ -36,7 +31,7 @@ def _review(args: argparse.Namespace) -> int:
     try:
         version = check_take(review.store, args.project, args.shot, args.version)
     except (UnknownTake, InvalidProjectId) as error:
-        return _error(str(error))
+        return bad_input(str(error))
     state, pinned, note = "approved", False, args.note or ""
     if args.reject:
         state = "rejected"
@@ -51,7 +46,7 @@ def _review(args: argparse.Namespace) -> int:
         )
         mark = latest.get(version)
         if mark is None or not mark.pinned:
-            return _error(f"{args.shot} {version} is not pinned")
+            return bad_input(f"{args.shot} {version} is not pinned")
         state = mark.state
     try:
         saved = add_review(
@@ -66,7 +61,7 @@ def _review(args: argparse.Namespace) -> int:
             pinned,
         )
     except ValueError as error:
-        return _error(str(error))
+        return bad_input(str(error))
     if args.json:
         print(json.dumps(saved.to_json(), ensure_ascii=False))
     else:
@@ -88,10 +83,10 @@ def _takes(args: argparse.Namespace) -> int:
     try:
         project = validate_project_id(args.project)
     except InvalidProjectId as error:
-        return _error(str(error))
+        return bad_input(str(error))
     shots = takes_report(review.store, project, project_reviews(review.engine, project, review.tenant))
     if shots is None:
-        return _error(f"project {project!r} has no takes yet (render it first)")
+        return bad_input(f"project {project!r} has no takes yet (render it first)")
     if args.json:
         print(json.dumps({"project": project, "shots": shots}, ensure_ascii=False))
         return 0
@@ -128,10 +123,10 @@ def _revisions(args: argparse.Namespace) -> int:
     try:
         project = validate_project_id(args.project)
     except InvalidProjectId as error:
-        return _error(str(error))
+        return bad_input(str(error))
     revisions = list_revisions(review.engine, review.tenant, project)
     if not revisions:
-        return _error(f"project {project!r} has no revisions (no screenplay was rendered for it here)")
+        return bad_input(f"project {project!r} has no revisions (no screenplay was rendered for it here)")
     if args.json:
         print(json.dumps([revision.to_json() for revision in revisions], ensure_ascii=False))
         return 0
@@ -156,7 +151,7 @@ def _dailies(args: argparse.Namespace) -> int:
         since = parse_since(args.since or "")
         record = make_project_dailies(args.project, args.unreviewed, since, args.out, progress=progress_printer())
     except (ValueError, InvalidProjectId) as error:
-        return _error(str(error))
+        return bad_input(str(error))
     except RenderFailed as error:
         print(f"filmstudio: dailies failed: {error}", file=sys.stderr)
         return EXIT_RENDER_FAILED

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from film_assets.cli.reporting import EXIT_BAD_INPUT, progress_printer
+from film_assets.cli.reporting import bad_input, progress_printer, rendered_project
 
 
 def _rerender(args: argparse.Namespace) -> int:
@@ -35,27 +35,16 @@ def _rerender(args: argparse.Namespace) -> int:
 
 
 def _versions(args: argparse.Namespace) -> int:
-    from film_assets.domain.projects.ids import InvalidProjectId, validate_project_id
-    from film_assets.storage.shot_history import stored_shot_codes, version_rows
-    from resources.profiles import current_environment, media_store_for
+    from film_assets.storage.shot_history import version_rows
 
     try:
-        project = validate_project_id(args.project)
-    except InvalidProjectId as error:
-        print(f"filmstudio: error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    store = media_store_for(current_environment())
-    codes = stored_shot_codes(store, project)
-    if codes is None:
-        print(f"filmstudio: error: project {project!r} has no shots yet (render it first)", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        project, store, codes = rendered_project(args.project)
+    except ValueError as error:
+        return bad_input(str(error))
     if args.shot and args.shot not in codes:
-        print(
-            f"filmstudio: error: project {project!r} has no shot {args.shot} "
-            f"(its {len(codes)} shots run {codes[0]} .. {codes[-1]})",
-            file=sys.stderr,
+        return bad_input(
+            f"project {project!r} has no shot {args.shot} (its {len(codes)} shots run {codes[0]} .. {codes[-1]})"
         )
-        return EXIT_BAD_INPUT
     rows = version_rows(store, project, args.shot)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))

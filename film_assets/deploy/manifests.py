@@ -60,6 +60,9 @@ class ChartRunLauncher:
     postgres_password_secret: str = "dagster-postgresql-secret"
 
 
+SECRET_STAND_IN = "postgresql+psycopg2://from-the-cluster-secret/filmstudio"
+
+
 def step_jobs(names: DeploymentNames, image: str, gpu_image: str = "", run_id: str = EXAMPLE_RUN_ID) -> dict[str, dict]:
     """{step key: the Job manifest (a plain dict, as the API server would receive it)}."""
     import kubernetes
@@ -83,7 +86,10 @@ def step_jobs(names: DeploymentNames, image: str, gpu_image: str = "", run_id: s
 
     environment = prod_environment(names, gpu_image=gpu_image)
     job = build_definitions(environment).resolve_job_def(RENDER_FILM)
-    plan = create_execution_plan(job)
+    # The manifests are written without the cluster's secrets: the review database's URL (an EnvVar
+    # the pods get from their Secret) is given a stand-in here, only so the plan can be made; no
+    # resource config is written into a manifest.
+    plan = create_execution_plan(job, run_config={"resources": {"review_db": {"config": {"url": SECRET_STAND_IN}}}})
     executor_config = prod_executor_config(gpu_image)
     run_context = K8sContainerContext.create_from_config({"k8s": run_container_context(names)})
     origin = JobPythonOrigin(

@@ -9,24 +9,23 @@ would use, then looked up among the stored takes (film_assets/domain/shots/plan.
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 from film_assets.domain.projects.ids import validate_project_id
-from film_assets.domain.screenplay.dialogue import LineSpec, dialogue_lines
+from film_assets.domain.screenplay.dialogue import dialogue_lines
 from film_assets.domain.screenplay.fountain import parse_fountain
 from film_assets.domain.shots.breakdown import Shot, break_down_shots
 from film_assets.domain.shots.plan import RevisionPlan, StoredTakes, diff_script, estimate_compute, plan_shots
 from film_assets.domain.shots.table import shots_from_frame, shots_to_frame
 from film_assets.domain.video.encoding import VideoSettings
+from film_assets.storage.dialogue_lines import stored_dialogue_line
 from film_assets.storage.shot_versions import ShotVersions
 from film_assets.storage.submission import load_seed_overrides, load_submission, submission_keys
-from film_assets.storage_keys import media_key, shot_list_key
+from film_assets.storage_keys import shot_list_key
 from resources.animator import Animator
 from resources.media_store import MediaStore
 from resources.profiles import Environment, animator_for, renderer_for
 from resources.renderer import Renderer
-from resources.versioned import content_key
 from resources.voice import EspeakVoice, Voice
 
 
@@ -47,29 +46,6 @@ def media_makers(environment: Environment) -> MediaMakers:
     """What a render in `environment` would use, built as build_resources builds it. Only their
     settings are read: no model loads (a CPU renderer's keys load no torch)."""
     return MediaMakers(renderer_for(environment.renderer), animator_for(environment), EspeakVoice())
-
-
-def dialogue_line_key(voice: Voice, line: LineSpec, voice_id: str) -> str:
-    """A line clip's content key: the same parts as the dialogue_track asset's (film_assets/assets/
-    sound.py); tests/review/test_planning.py holds the two equal through a real render."""
-    return content_key(
-        voice.name,
-        voice.version,
-        voice.output_settings(),
-        voice_id,
-        line.character,
-        line.extensions,
-        [asdict(part) for part in line.parts],
-    )
-
-
-def stored_line(store: MediaStore, project: str, voice: Voice, line: LineSpec, voice_id: str) -> dict | None:
-    """The stored record (duration_s, sha256) of a clip the dialogue_track would reuse, or None."""
-    key = dialogue_line_key(voice, line, voice_id)
-    wav, record = (media_key(project, "dialogue_track", "lines", f"{key}.{ext}") for ext in ("wav", "json"))
-    if not (store.exists(record) and store.exists(wav)):
-        return None
-    return json.loads(store.get_bytes(record))
 
 
 def stored_shots(store: MediaStore, project: str) -> list[Shot]:
@@ -94,7 +70,9 @@ def plan_revision(
     screenplay = parse_fountain(text, source_name)
     lines = dialogue_lines(screenplay)
     casting = makers.voice.cast(list(dict.fromkeys(line.character for line in lines)), settings.voices)
-    spoken = {line.line: stored_line(store, project, makers.voice, line, casting[line.character]) for line in lines}
+    spoken = {
+        line.line: stored_dialogue_line(store, project, makers.voice, line, casting[line.character]) for line in lines
+    }
     shots = break_down_shots(
         screenplay,
         project,

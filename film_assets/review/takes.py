@@ -7,7 +7,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from film_assets.domain.shots.take_choice import PENDING, ReviewMark, Take, TakeChoice, choose_take, take_states
+from film_assets.domain.shots.take_choice import (
+    PENDING,
+    ReviewMark,
+    Take,
+    TakeChoice,
+    choose_take,
+    shot_approval,
+    shot_pin,
+    take_states,
+)
 from film_assets.review.reviews import Review
 from film_assets.storage.shot_history import versions_in_cut
 from film_assets.storage.shot_versions import ShotVersions
@@ -128,3 +137,22 @@ def takes_report(store: MediaStore, project: str, reviews: list[Review]) -> list
             }
         )
     return shots
+
+
+def reviews_a_plan_outdates(plan_shots: list[dict], reviews: list[Review]) -> list[dict]:
+    """The approvals and pins a render of a planned revision would leave outdated: an approval of a
+    shot whose clip is made again (changed or retimed), a pin of one whose length changes."""
+    marks = marks_by_shot(reviews)
+    outdated = []
+    for shot in plan_shots:
+        if shot["category"] not in ("changed", "retimed"):
+            continue
+        shot_marks = marks.get(shot["code"], [])
+        pin, approval = shot_pin(shot_marks), shot_approval(shot_marks)
+        if pin is not None and shot["frames_before"] != shot["frames_after"]:
+            outdated.append({"code": shot["code"], "version": pin.version, "kind": "pin", "reviewer": pin.reviewer})
+        elif approval is not None and pin is None:
+            outdated.append(
+                {"code": shot["code"], "version": approval.version, "kind": "approval", "reviewer": approval.reviewer}
+            )
+    return outdated

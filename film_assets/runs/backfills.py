@@ -23,7 +23,7 @@ from pathlib import Path
 from dagster import AssetKey, AssetSelection, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from film_assets.dagster_internals import daemon_command, forget_daemon_heartbeats, private
-from film_assets.jobs import RENDER_FILM
+from film_assets.jobs import RENDER_FILM, REVIEW_GROUP
 from film_assets.partitions import projects as projects_partitions
 from film_assets.run_states import run_state
 from film_assets.runs.run_origin import partition_set_origin
@@ -75,7 +75,11 @@ def selected_assets(asset_graph, asset_names: Sequence[str] | None = None) -> li
     """The assets a backfill materializes, in graph order: every asset by default; with names, those
     assets and everything downstream of them (a re-rendered keyframe must also rebuild the clips and
     the cut, or the film would not show it)."""
-    order = [key for key in asset_graph.toposorted_asset_keys if key in asset_graph.materializable_asset_keys]
+    order = [  # render_film's assets: the dailies are made on request, never by a backfill
+        key
+        for key in asset_graph.toposorted_asset_keys
+        if key in asset_graph.materializable_asset_keys and asset_graph.get(key).group_name != REVIEW_GROUP
+    ]
     if asset_names is None:
         return order
     names = list(dict.fromkeys(asset_names))

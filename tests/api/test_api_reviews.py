@@ -10,22 +10,10 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from api.keys import create_api_key
 from resources.profiles import current_environment
 from tests.support.api_helpers import TINY_FILM, api_process, received_request, render_in_process
 
 pytestmark = [pytest.mark.service, pytest.mark.slow]  # `project` renders a small film every test reads
-
-
-@pytest.fixture(scope="module")
-def keys(stack):
-    return {tenant: create_api_key(stack.postgres_url, tenant) for tenant in ("studio-a", "studio-b")}
-
-
-@pytest.fixture(scope="module")
-def api(stack, tmp_path_factory):
-    with api_process(stack.env, tmp_path_factory.mktemp("reviews-logs")) as url:
-        yield url
 
 
 def _session(url: str, key: str) -> httpx.Client:
@@ -33,11 +21,8 @@ def _session(url: str, key: str) -> httpx.Client:
 
 
 @pytest.fixture(scope="module")
-def sessions(api, keys):
-    clients = {tenant: _session(api, key) for tenant, key in keys.items()}
-    yield clients
-    for session in clients.values():
-        session.close()
+def sessions(studio_a, studio_b):  # conftest's API process and a client per tenant
+    return {"studio-a": studio_a, "studio-b": studio_b}
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from resources.animator import CameraMoveAnimator
 from resources.composer import ProceduralComposer
 from resources.io_manager import MediaStoreIOManager
 from resources.renderer import StoryboardRenderer
+from resources.review_db import ReviewDatabase, local_review_url
 from resources.s3_media_store import S3MediaStore
 from resources.voice import EspeakVoice
 from tests.conftest import EXAMPLES, MOTO_CREDENTIALS, moto_client, new_bucket
@@ -49,6 +50,7 @@ def test_render_with_media_on_s3(moto_endpoint, tmp_path):
                 "voice": EspeakVoice(),
                 "composer": ProceduralComposer(),
                 "animator": CameraMoveAnimator(),
+                "review_db": ReviewDatabase(url=local_review_url(tmp_path)),
             },
         )
         assert result.success

@@ -22,6 +22,7 @@ from resources.composer import ProceduralComposer
 from resources.io_manager import MediaStoreIOManager
 from resources.media_store import LocalMediaStore
 from resources.renderer import StoryboardRenderer
+from resources.review_db import ReviewDatabase, local_review_url
 from resources.voice import EspeakVoice
 from tests.conftest import EXAMPLES
 
@@ -63,6 +64,8 @@ def _definitions(store, renderer) -> Definitions:
             "voice": EspeakVoice(),
             "composer": ProceduralComposer(),
             "animator": CameraMoveAnimator(),
+            # reviews beside the media: the cut reads them (here, none)
+            "review_db": ReviewDatabase(url=local_review_url(Path(store.root).parent)),
         },
     )
 

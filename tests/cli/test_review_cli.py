@@ -10,22 +10,12 @@ import sqlite3
 import opentimelineio as otio
 import pytest
 
+from tests.support.api_helpers import TINY_FILM
 from tests.support.ui import render_tiny
 
 pytestmark = pytest.mark.slow  # each test renders a small film (a few seconds)
 
-SCRIPT = """Title: Two Lines
-
-INT. DINER - NIGHT
-
-Rain on the windows. WREN wipes the counter.
-
-WREN
-We close at two.
-
-OTTO
-Then I have an hour.
-"""
+SCRIPT = TINY_FILM  # two lines of dialogue in one scene
 
 
 def _json(run_cli, *args: str):
@@ -115,6 +105,10 @@ def test_an_approval_whose_shot_changed_is_reported_outdated_and_not_used(run_cl
             "DINER", "DINER KITCHEN"
         )
     )
+    planned = _json(run_cli, "plan", str(revised), "--project", project)  # the plan says so before rendering
+    assert planned["reviews_outdated"] == [
+        {"code": codes[-1], "version": "v001", "kind": "approval", "reviewer": "Ada"}
+    ]  # the pin of the first shot holds: its picture changes, its length does not
     rendered = render_tiny(run_cli, tmp_path, "--project", project, script=revised)
     shots = _takes(run_cli, project)
     last = shots[codes[-1]]

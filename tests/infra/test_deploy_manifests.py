@@ -5,6 +5,7 @@ to exactly the GPU steps. The prod profile's Definitions and dagster_cloud.yaml 
 from __future__ import annotations
 
 import importlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -75,6 +76,13 @@ def test_one_manifest_per_step_named_after_it(manifests):
 def test_every_manifest_is_valid_kubernetes(manifests):
     for step, job in manifests.items():
         assert kubernetes_validate.validate(job, KUBERNETES_VERSION, strict=True) == KUBERNETES_VERSION, step
+
+
+def test_no_manifest_carries_the_stand_in_for_the_database_secret(manifests):
+    from film_assets.deploy.manifests import SECRET_STAND_IN
+
+    for step, job in manifests.items():
+        assert "from-the-cluster-secret" in SECRET_STAND_IN and SECRET_STAND_IN not in json.dumps(job), step
 
 
 def test_an_invalid_manifest_is_caught():

@@ -288,6 +288,27 @@ def test_rerender_of_a_registered_project_is_requested(rig):
     assert not result.dynamic_partitions_requests  # already registered
 
 
+def test_dailies_request_becomes_a_make_dailies_run_with_its_filter(rig):
+    from datetime import UTC, datetime
+
+    rig.instance.add_dynamic_partitions(projects.name, ["night-shift"])
+    since = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
+    request = rig.submit("night-shift", action="dailies", unreviewed=True, since=since)
+    unknown = rig.send("never-rendered", action="dailies")
+    [run_request] = rig.tick().run_requests
+    assert (run_request.run_key, run_request.job_name, run_request.partition_key) == (
+        request.job_id,
+        "make_dailies",
+        "night-shift",
+    )
+    assert run_request.run_config == {
+        "ops": {"dailies": {"config": {"unreviewed": True, "since": "2026-12-07T09:30:00+00:00"}}}
+    }
+    [dead] = read_dead_letters(rig, 1)
+    assert json.loads(dead["Body"])["job_id"] == unknown.job_id
+    assert load_rejection(rig.store, "never-rendered", unknown.job_id).startswith("unknown project")
+
+
 def test_fault_after_receive_leaves_message_to_come_back_and_next_clean_tick_requests_it(rig, monkeypatch):
     request = rig.submit("night-shift")
     monkeypatch.setenv(FAULT_ENV, "after-receive")
@@ -365,5 +386,5 @@ def test_sensor_follows_settings_and_is_wired_into_the_service_definitions(tmp_p
     sensor = defs.resolve_sensor_def("render_requests")
     assert sensor.minimum_interval_seconds == 7
     assert sensor.default_status == DefaultSensorStatus.RUNNING
-    assert sensor.job_name == render_film.name
+    assert {job.name for job in sensor.jobs} == {render_film.name, "make_dailies"}  # dailies requests too
     assert sensor.required_resource_keys == {"queue", "media_store"}

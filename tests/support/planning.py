@@ -10,21 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.api_helpers import TINY_FILM
 from tests.support.ui import TINY_SIZE
 
 PROJECT = "plan-test"
-SCRIPT = """Title: Plan Test
-
-INT. DINER - NIGHT
-
-Rain on the windows. WREN wipes the counter.
-
-WREN
-We close at two.
-
-OTTO
-Then I have an hour.
-"""
+SCRIPT = TINY_FILM.replace("Title: Night Shift", "Title: Plan Test")  # its title slugs to PROJECT
 NEW_WORDS = SCRIPT.replace("Then I have an hour.", "Then I have an hour and a slice of pie.")
 NEW_SCENE = SCRIPT + "\nEXT. PARKING LOT - NIGHT\n\nA truck idles in the rain.\n"
 BAD = SCRIPT + "\nThe door chimes.\n\nSTEEL ^\nScrew retirement.\n"  # dual dialogue after action: line 15
