@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from film_assets.cli.reporting import EXIT_BAD_INPUT
+from film_assets.cli.reporting import EXIT_BAD_INPUT, counted
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -70,8 +70,8 @@ def describe(plan, source_name: str) -> str:
     compute = plan.compute
     estimate = "unknown" if compute.seconds is None else f"~{compute.seconds:.1f} s"
     lines.append(
-        f"  compute: {estimate} for {compute.keyframes} keyframes and {compute.clips} clips "
-        f"({compute.frames} frames): {compute.basis}"
+        f"  compute: {estimate} for {counted(compute.keyframes, 'keyframe')} and {counted(compute.clips, 'clip')} "
+        f"({counted(compute.frames, 'frame')}): {compute.basis}"
     )
     lines.append(
         f"  length:  {plan.duration_s('before'):.2f} s -> {'~' if plan.timing_estimated else ''}"

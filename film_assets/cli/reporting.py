@@ -14,6 +14,11 @@ EXIT_FAILED_QC = 3  # the run stopped at a blocking QC check: the film is not de
 EXIT_INTERRUPTED = 130
 
 
+def counted(count: int, noun: str) -> str:
+    """'1 take', '2 takes' (nouns with a plain plural only)."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def bad_input(message: str) -> int:
     """Say what is wrong with the input and return its exit status."""
     print(f"filmstudio: error: {message}", file=sys.stderr)

@@ -17,7 +17,7 @@ import getpass
 import json
 import sys
 
-from film_assets.cli.reporting import bad_input
+from film_assets.cli.reporting import bad_input, counted
 
 
 def _review(args: argparse.Namespace) -> int:
@@ -107,7 +107,7 @@ def _takes(args: argparse.Namespace) -> int:
     behind = [shot["code"] for shot in shots if shot["in_latest_cut"] != shot["cut_follows"]]
     if behind:
         print(
-            f"{len(behind)} shots differ from the latest cut ({', '.join(behind)}): "
+            f"{counted(len(behind), 'shot')} differ{'s' if len(behind) == 1 else ''} from the latest cut ({', '.join(behind)}): "
             f"`filmstudio rerender {project}` rebuilds it without rendering a shot",
             file=sys.stderr,
         )
@@ -159,8 +159,8 @@ def _dailies(args: argparse.Namespace) -> int:
         print(json.dumps(record, ensure_ascii=False))
         return 0
     print(
-        f"{record['project']}: dailies {record['reel']}, {record['take_count']} takes in "
-        f"{record['slate_count']} scenes, {record['duration_s']:.1f} s\n"
+        f"{record['project']}: dailies {record['reel']}, {counted(record['take_count'], 'take')} in "
+        f"{counted(record['slate_count'], 'scene')}, {record['duration_s']:.1f} s\n"
         f"  reel:          {record['delivered']['video']}\n"
         f"  contact sheet: {record['delivered']['contact_sheet']}\n"
         f"  run:           {record['run_id']} (the reel is the `dailies` asset in `filmstudio ui`)"

@@ -34,6 +34,7 @@ def take_of(record: dict) -> Take:
         keyframe.get("prompt", ""),
         keyframe.get("seed"),
         model,
+        keyframe.get("shot_key", ""),
     )
 
 
@@ -110,6 +111,7 @@ def takes_report(store: MediaStore, project: str, reviews: list[Review]) -> list
     for code, entry in newest.items():
         states = take_states(marks.get(code, []))
         choice = chosen[code].choice
+        current = take_of(next(r for r in every.get(code, []) if r["version"] == entry["version"]))
         takes = [
             {
                 "version": record["version"],
@@ -117,7 +119,7 @@ def takes_report(store: MediaStore, project: str, reviews: list[Review]) -> list
                 "pinned": bool(states.get(record["version"]) and states[record["version"]].pinned),
                 "reason": record.get("reason", ""),
                 "created_at": record.get("created_at", ""),
-                "matches_shot": record["clip"].get("shot_key") == entry.get("shot_key"),
+                "matches_shot": take_of(record).matches(current),
                 "cut_follows": record["version"] == choice.version,
                 "in_latest_cut": in_cut.get(code) == record["version"],
                 "reviews": history.get((code, record["version"]), []),

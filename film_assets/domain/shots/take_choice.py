@@ -20,11 +20,17 @@ FROM_PIN, FROM_APPROVAL, NEWEST = "pinned", "approved", "newest"
 @dataclass(frozen=True)
 class Take:
     version: str
-    shot_key: str  # the clip's key: everything that shaped it, words and timing included
+    shot_key: str  # the clip's key: what shaped the clip (keyframe bytes, move, length, dialogue audio)
     frames: int
     prompt: str = ""
     seed: int | None = None
     model: str = ""
+    keyframe_key: str = ""  # the keyframe's key: what it was drawn from (prompt, seed, model, size)
+
+    def matches(self, other: Take) -> bool:
+        """Made from the same words, timing and picture inputs. Both keys: a new seed can draw the
+        same picture (a storyboard ignores it), and it is still a new picture input."""
+        return self.shot_key == other.shot_key and self.keyframe_key == other.keyframe_key
 
 
 @dataclass(frozen=True)
@@ -124,9 +130,9 @@ def choose_take(code: str, takes: dict[str, Take], newest: str, marks: list[Revi
             else f"{pin.version} is no longer stored",
         )
     approval = shot_approval(marks)
-    if approval is not None:
+    if approval is not None and approval != pin:  # a pin that no longer fits is reported once
         take = takes.get(approval.version)
-        if take is not None and take.shot_key == current.shot_key:
+        if take is not None and take.matches(current):
             return TakeChoice(code, approval.version, FROM_APPROVAL, APPROVED, outdated)
         report(
             approval,
