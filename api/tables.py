@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, create_engine, text
 from sqlalchemy.engine import Engine
 
-from film_assets.runs.service_instance import psycopg2_url
+from resources.profiles import psycopg2_url
 
 metadata = MetaData()
 

@@ -15,6 +15,7 @@ own through dagster-k8s's k8s_job_executor (the K8sRunLauncher comes from the He
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,6 +52,14 @@ SERVICE_ENV = {
     "name_prefix": "FILMSTUDIO_NAME_PREFIX",  # Terraform's name_prefix (default filmstudio)
     "gpu_image": "FILMSTUDIO_GPU_IMAGE",  # the CUDA image GPU steps run on (else the run's image)
 }
+
+
+def psycopg2_url(url: str) -> str:
+    """The URL with the psycopg2 driver named: SQLAlchemy 2.1 maps a bare postgresql:// (and
+    postgres://) to psycopg 3, which dagster-postgres does not use."""
+    if not re.match(r"^postgres(ql)?(\+\w+)?://", url):
+        raise ValueError(f"{url!r} is not a PostgreSQL URL (postgresql+psycopg2://user@host:5432/db)")
+    return re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg2://", url)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 
-from film_assets.runs.service_instance import psycopg2_url
+from resources.profiles import psycopg2_url
 from resources.review_db import local_review_url
 
 LOCAL_TENANT = "local"  # a laptop has one studio: every local review and revision is its

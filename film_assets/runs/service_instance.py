@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
 from importlib import resources
 from pathlib import Path
 
 from dagster import DagsterInstance
+
+from resources.profiles import psycopg2_url
 
 DEFAULT_MAX_CONCURRENT_RUNS = 2  # a laptop renders two films at a time; Helm values raise it
 
@@ -25,14 +26,6 @@ def write_service_home(home: Path) -> Path:
         home.mkdir(parents=True, exist_ok=True)
         config.write_text(wanted)
     return home
-
-
-def psycopg2_url(url: str) -> str:
-    """The URL with the psycopg2 driver named: SQLAlchemy 2.1 maps a bare postgresql:// (and
-    postgres://) to psycopg 3, which dagster-postgres does not use."""
-    if not re.match(r"^postgres(ql)?(\+\w+)?://", url):
-        raise ValueError(f"{url!r} is not a PostgreSQL URL (postgresql+psycopg2://user@host:5432/db)")
-    return re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg2://", url)
 
 
 def service_instance(home: Path, postgres_url: str) -> DagsterInstance:

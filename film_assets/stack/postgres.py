@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from film_assets.runs.service_instance import psycopg2_url
+from resources.profiles import psycopg2_url
 
 DATABASE_NAME = "filmstudio"
 MACHINE_POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from film_assets.runs.service_instance import psycopg2_url
+from resources.profiles import psycopg2_url
 
 
 class StackError(Exception):

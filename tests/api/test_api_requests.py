@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from api.keys import create_api_key, hash_key
-from film_assets.runs.service_instance import psycopg2_url
+from resources.profiles import psycopg2_url
 from tests.conftest import EXAMPLES
 from tests.support.api_helpers import (
     TINY_FILM,
