@@ -19,7 +19,7 @@ from api.clients import ApiClients
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.models import SubmitScreenplay
-from api.routes import backfills, cost, dailies, health, plan, projects, renders, reviews, shots
+from api.routes import backfills, cost, dailies, export, health, plan, projects, renders, reviews, shots
 from api.settings import ApiSettings
 
 DESCRIPTION = """Submit Fountain screenplays, follow their renders and download the films.
@@ -61,7 +61,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.clients = clients
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
-    for module in (projects, renders, shots, reviews, plan, cost, dailies, backfills, media, health):
+    for module in (projects, renders, export, shots, reviews, plan, cost, dailies, backfills, media, health):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)
     return app

@@ -13,6 +13,7 @@ same runs, or run the whole service stack (API, Dagster, Postgres, SQS and S3) l
     filmstudio takes PROJECT [--json]
     filmstudio dailies PROJECT [--unreviewed] [--since DATE] [--out DIR] [--json]
     filmstudio cost PROJECT [--json]
+    filmstudio export PROJECT --format otio|edl|fcp7|fcpx|aaf [--out DIR] [--zip] [--json]
     filmstudio backfill (--projects P,... | --all | --stale) [--assets A,...] [--no-wait] [--timeout S] [--json]
     filmstudio ui [--port PORT]
     filmstudio up [--host 127.0.0.1] [--api-port 8000] [--ui-port 3000] [--aws-port 4566]
@@ -29,6 +30,7 @@ import sys
 from film_assets.cli.backfill_commands import add_backfill_command
 from film_assets.cli.cost_commands import add_cost_command
 from film_assets.cli.deploy_commands import add_deploy_commands
+from film_assets.cli.export_commands import add_export_command
 from film_assets.cli.plan_commands import add_plan_command
 from film_assets.cli.render_commands import add_render_command
 from film_assets.cli.reporting import EXIT_INTERRUPTED
@@ -49,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_plan_command(commands)
     add_cost_command(commands)
     add_review_commands(commands)
+    add_export_command(commands)
     return parser
 
 

@@ -32,6 +32,7 @@ OPERATIONS = [
     "GET /projects/{project_id}",
     "POST /projects/{project_id}/renders",
     "GET /projects/{project_id}/final-cut",
+    "GET /projects/{project_id}/export",
     "GET /projects/{project_id}/shots/{code}/versions",
     "POST /projects/{project_id}/shots/{code}/versions/{version}/reviews",
     "GET /projects/{project_id}/shots/{code}/versions/{version}/reviews",
