@@ -13,6 +13,7 @@ same runs, or run the whole service stack (API, Dagster, Postgres, SQS and S3) l
     filmstudio takes PROJECT [--json]
     filmstudio dailies PROJECT [--unreviewed] [--since DATE] [--out DIR] [--json]
     filmstudio cost PROJECT [--json]
+    filmstudio watch SCRIPT [--project ID] [--out DIR] [--width W] [--height H] [--fps F]
     filmstudio export PROJECT --format otio|edl|fcp7|fcpx|aaf [--out DIR] [--zip] [--json]
     filmstudio backfill (--projects P,... | --all | --stale) [--assets A,...] [--no-wait] [--timeout S] [--json]
     filmstudio ui [--port PORT]
@@ -37,6 +38,7 @@ from film_assets.cli.reporting import EXIT_INTERRUPTED
 from film_assets.cli.review_commands import add_review_commands
 from film_assets.cli.shot_commands import add_shot_commands
 from film_assets.cli.stack_commands import add_stack_commands
+from film_assets.cli.watch_commands import add_watch_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_plan_command(commands)
     add_cost_command(commands)
     add_review_commands(commands)
+    add_watch_command(commands)
     add_export_command(commands)
     return parser
 

@@ -142,16 +142,21 @@ def _voices(pairs: list[str]) -> dict[str, str]:
     return voices
 
 
-def add_render_command(commands) -> None:
-    render = commands.add_parser("render", help="render a screenplay into final_cut.mp4, final_cut.srt, timeline.otio")
-    render.add_argument("script", help="a Fountain screenplay (.fountain)")
-    render.add_argument("--project", help="project id (a slug); default: from the title page or file name")
-    render.add_argument("--out", help="folder for the delivered files (default: ./renders/<project>)")
-    render.add_argument("--width", type=int, help="frame width (default 1280, or the project's own)")
-    render.add_argument("--height", type=int, help="frame height (default 720, or the project's own)")
-    render.add_argument(
+def add_script_arguments(parser) -> None:
+    """What `render` and `watch` both take: the script, its project, where the film goes, its frame."""
+    parser.add_argument("script", help="a Fountain screenplay (.fountain)")
+    parser.add_argument("--project", help="project id (a slug); default: from the title page or file name")
+    parser.add_argument("--out", help="folder for the delivered files (default: ./renders/<project>)")
+    parser.add_argument("--width", type=int, help="frame width (default 1280, or the project's own)")
+    parser.add_argument("--height", type=int, help="frame height (default 720, or the project's own)")
+    parser.add_argument(
         "--fps", type=float, help="frames per second (default 24, or the project's own; 23.976 is NTSC)"
     )
+
+
+def add_render_command(commands) -> None:
+    render = commands.add_parser("render", help="render a screenplay into final_cut.mp4, final_cut.srt, timeline.otio")
+    add_script_arguments(render)
     render.add_argument(
         "--renderer",
         choices=("storyboard", "diffusers"),

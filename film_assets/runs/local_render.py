@@ -13,6 +13,7 @@ import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance
@@ -90,6 +91,81 @@ def instance_for(environment: Environment) -> DagsterInstance:
     return DagsterInstance.get()
 
 
+class LocalStudio:
+    """What every local render needs, loaded once: the environment, the Definitions and the
+    persistent Dagster instance. `filmstudio render` opens one per command; `filmstudio watch`
+    keeps one warm across every save of the script."""
+
+    def __init__(self, environment_overrides: dict | None = None):
+        environment = current_environment()
+        if environment_overrides:  # the CLI's model flags win over the environment's settings
+            environment = replace(environment, **environment_overrides)
+        self.environment = environment
+
+    # loaded on first use, so bad input is refused before the code location loads or the
+    # instance's folder is made
+    @cached_property
+    def defs(self):
+        from film_assets.definitions import build_definitions
+
+        return build_definitions(self.environment)
+
+    @cached_property
+    def instance(self) -> DagsterInstance:
+        return instance_for(self.environment)
+
+    @property
+    def store(self):
+        return self.defs.resources["media_store"]
+
+    def render(
+        self,
+        script: Path,
+        project: str | None = None,
+        out: Path | None = None,
+        settings: ProjectSettings | None = None,
+        progress: Callable[[str], None] = lambda message: None,
+        settings_given: dict | None = None,
+    ) -> RenderResult:
+        """Render a screenplay as a project (a new one, or the next revision of an existing one).
+        Without `settings`, a project rendered before keeps its own delivery settings except those
+        in `settings_given`; a new project takes the defaults and `settings_given`."""
+        script = Path(script)
+        text, screenplay = read_script(script)
+        source_name = script.name
+        project = project_for(screenplay, script, project)
+        out = (Path(out) if out else Path.cwd() / "renders" / project).resolve()
+        if settings is None:
+            settings = replace(stored_settings(self.store, project), **(settings_given or {}))
+        check_voices(screenplay, settings, self.defs.resources["voice"])  # before anything is written
+        for name in ("renderer", "animator", "composer"):
+            self.defs.resources[name].preflight(settings.width, settings.height)
+        self.instance.add_dynamic_partitions(projects.name, [project])
+        with project_lock(locks_folder(self.environment), project, progress):
+            submit_screenplay(self.store, project, text, source_name, settings)
+            revision = keep_revision(self.environment, project, text, source_name)
+            progress(
+                f"project {project} {revision}: {len(screenplay.scenes)} scenes, "
+                f"rendering in {self.environment.dagster_home}"
+            )
+            return run_render(
+                self.defs,
+                self.instance,
+                project,
+                out,
+                progress,
+                len(screenplay.scenes),
+                tags={"filmstudio/source": source_name},
+            )
+
+
+def project_for(screenplay: Screenplay, script: Path, project: str | None) -> str:
+    """The project id given, else the slug of the title page's title (else of the file's name)."""
+    return validate_project_id(
+        project if project is not None else slugify(screenplay.title_page.get("title") or Path(script).stem)
+    )
+
+
 def render_project(
     script: Path,
     project: str | None = None,
@@ -99,40 +175,8 @@ def render_project(
     environment_overrides: dict | None = None,
     settings_given: dict | None = None,
 ) -> RenderResult:
-    """Render a screenplay as a project (a new one, or the next revision of an existing one).
-    Without `settings`, a project rendered before keeps its own delivery settings except those in
-    `settings_given`; a new project takes the defaults and `settings_given`."""
-    script = Path(script)
-    text, screenplay = read_script(script)
-    source_name = script.name
-    project = validate_project_id(
-        project if project is not None else slugify(screenplay.title_page.get("title") or script.stem)
-    )
-    environment = current_environment()
-    if environment_overrides:  # the CLI's model flags win over the environment's settings
-        environment = replace(environment, **environment_overrides)
-    out = (Path(out) if out else Path.cwd() / "renders" / project).resolve()
-
-    from film_assets.definitions import build_definitions
-
-    defs = build_definitions(environment)
-    if settings is None:
-        settings = replace(stored_settings(defs.resources["media_store"], project), **(settings_given or {}))
-    check_voices(screenplay, settings, defs.resources["voice"])  # before anything is written
-    for name in ("renderer", "animator", "composer"):
-        defs.resources[name].preflight(settings.width, settings.height)
-    instance = instance_for(environment)
-    store = defs.resources["media_store"]
-    instance.add_dynamic_partitions(projects.name, [project])
-    with project_lock(locks_folder(environment), project, progress):
-        submit_screenplay(store, project, text, source_name, settings)
-        revision = keep_revision(environment, project, text, source_name)
-        progress(
-            f"project {project} {revision}: {len(screenplay.scenes)} scenes, rendering in {environment.dagster_home}"
-        )
-        return run_render(
-            defs, instance, project, out, progress, len(screenplay.scenes), tags={"filmstudio/source": source_name}
-        )
+    """One render in a session of its own (see LocalStudio.render)."""
+    return LocalStudio(environment_overrides).render(script, project, out, settings, progress, settings_given)
 
 
 def rerender_project(
