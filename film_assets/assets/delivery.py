@@ -44,7 +44,7 @@ from film_assets.review.database import review_engine
 from film_assets.review.ledger import project_cost_total
 from film_assets.review.reviews import project_reviews
 from film_assets.review.takes import cut_takes
-from film_assets.storage.shot_versions import KEYFRAME_FILE
+from film_assets.storage.shot_versions import KEYFRAME_FILE, ShotVersions
 from film_assets.storage_keys import contact_sheet_key, final_cut_manifest_key, media_key, poster_key, shot_version_key
 from resources.media_store import MediaNotFound, MediaStore
 from resources.review_db import ReviewDatabase
@@ -79,7 +79,8 @@ def final_cut(
     # the cut follows the reviews: per shot the pinned or approved take where it still fits, else
     # the newest matching one that shot_clips made or reused
     reviews = project_reviews(review_engine(review_db.url), project)
-    chosen = cut_takes(media_store, project, {s.code: shot_clips[s.code] for s in shots}, reviews)
+    every_take = ShotVersions(media_store, project).all()  # read once: the choice and the cost both need it
+    chosen = cut_takes(media_store, project, {s.code: shot_clips[s.code] for s in shots}, reviews, every_take)
     for choice in (c.choice for c in chosen.values()):
         for stale in choice.outdated:
             context.log.warning(
@@ -151,7 +152,7 @@ def final_cut(
             "timeline": MetadataValue.path(media_store.uri(keys["timeline.otio"])),
             "shot_versions": MetadataValue.json(versions),
             **_review_metadata(chosen),
-            **_cost_metadata(project_cost_total(media_store, project)),
+            **_cost_metadata(project_cost_total(media_store, project, every_take)),
             "join_seconds": round(join_seconds, 3),
         },
     )

@@ -85,8 +85,8 @@ def _take_row(code: str, record: dict) -> dict:
     }
 
 
-def _take_rows(store: MediaStore, project: str) -> list[dict]:
-    every = ShotVersions(store, project).all()
+def _take_rows(store: MediaStore, project: str, every: dict | None = None) -> list[dict]:
+    every = every if every is not None else ShotVersions(store, project).all()
     return [_take_row(code, record) for code in sorted(every) for record in every[code]]
 
 
@@ -130,9 +130,10 @@ def project_costs(store: MediaStore, project: str) -> dict:
     return {"project": project, "takes": takes, "shots": shots, "scenes": scenes, "total": total}
 
 
-def project_cost_total(store: MediaStore, project: str) -> dict:
+def project_cost_total(store: MediaStore, project: str, every: dict | None = None) -> dict:
     """The project's total, small enough for the catalog: {cpu_s, gpu_s, wall_s, takes,
-    measured_takes, unmeasured_takes} (no shot list read: versions only)."""
-    takes = _take_rows(store, project)
+    measured_takes, unmeasured_takes} (no shot list read: versions only; `every` is
+    ShotVersions.all() when the caller has read it already)."""
+    takes = _take_rows(store, project, every)
     measured = [take for take in takes if take["measured"]]
     return _total(measured, len(takes), len(measured))  # summed as project_costs sums: the same total

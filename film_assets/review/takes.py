@@ -69,10 +69,13 @@ class CutTake:
     clip: dict  # the chosen take's clip entry (key, frames, version, keyframe_version, ...)
 
 
-def cut_takes(store: MediaStore, project: str, newest: dict[str, dict], reviews: list[Review]) -> dict[str, CutTake]:
+def cut_takes(
+    store: MediaStore, project: str, newest: dict[str, dict], reviews: list[Review], every: dict | None = None
+) -> dict[str, CutTake]:
     """Per shot in `newest` (shot code -> the newest matching take's clip entry, as shot_clips
-    makes it), the take the cut uses and its clip entry."""
-    every = ShotVersions(store, project).all()
+    makes it), the take the cut uses and its clip entry. `every` is ShotVersions.all() when the
+    caller has read it already (each record is one object read: on S3, one request)."""
+    every = every if every is not None else ShotVersions(store, project).all()
     marks = marks_by_shot(reviews)
     chosen = {}
     for code, entry in newest.items():
@@ -100,9 +103,9 @@ def takes_report(store: MediaStore, project: str, reviews: list[Review]) -> list
     newest = newest_takes(store, project)
     if newest is None:
         return None
-    chosen = cut_takes(store, project, newest, reviews)
-    in_cut = versions_in_cut(store, project)
     every = ShotVersions(store, project).all()
+    chosen = cut_takes(store, project, newest, reviews, every)
+    in_cut = versions_in_cut(store, project)
     marks = marks_by_shot(reviews)
     history = {}
     for review in reviews:
