@@ -30,21 +30,26 @@ def film_home(tmp_path, monkeypatch) -> Path:
     return home
 
 
+def filmstudio_in(home: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """`filmstudio ARGS` as its own process with FILMSTUDIO_HOME=home, the way a user runs it."""
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    env["FILMSTUDIO_HOME"] = str(home)
+    return subprocess.run(
+        [sys.executable, "-m", "film_assets.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        cwd=home.parent,
+    )
+
+
 @pytest.fixture
 def run_cli(film_home):
-    """Run `filmstudio ...` as its own process, the way a user does."""
+    """Run `filmstudio ...` as its own process in this test's FILMSTUDIO_HOME."""
 
     def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-        env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
-        env["FILMSTUDIO_HOME"] = str(film_home)
-        return subprocess.run(
-            [sys.executable, "-m", "film_assets.cli", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=timeout,
-            cwd=film_home.parent,
-        )
+        return filmstudio_in(film_home, *args, timeout=timeout)
 
     return run
 

@@ -4,12 +4,11 @@ FILMSTUDIO_HOME (so one render serves a module), and a snapshot of every file un
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
+from tests.conftest import filmstudio_in
 from tests.support.api_helpers import TINY_FILM
 from tests.support.ui import TINY_SIZE
 
@@ -23,16 +22,7 @@ BAD_LINE = 15
 
 def cli(home: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     """`filmstudio ARGS` as its own process with FILMSTUDIO_HOME=home."""
-    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
-    env["FILMSTUDIO_HOME"] = str(home)
-    return subprocess.run(
-        [sys.executable, "-m", "film_assets.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-        cwd=home.parent,
-    )
+    return filmstudio_in(home, *args, timeout=timeout)
 
 
 def write_script(folder: Path, name: str, text: str) -> Path:
