@@ -24,6 +24,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from film_assets.editorial.adapters import write_timeline
 from film_assets.editorial.clips import MEDIA_FOLDER, MIX_FILE, clip_path, export_timeline, for_format
 from film_assets.editorial.cut import EditorialCut, stored_cut
 from film_assets.editorial.formats import FORMATS, ExportFormat, UnsupportedExport
@@ -70,11 +71,8 @@ def _copy_media(store: MediaStore, cut: EditorialCut, folder: Path) -> None:
 
 
 def _write(export_format: ExportFormat, cut: EditorialCut, folder: Path) -> Path:
-    import opentimelineio as otio
-
     path = folder / f"{cut.project}.{export_format.extension}"
-    timeline = for_format(export_timeline(cut), cut, export_format.name)
-    otio.adapters.write_to_file(timeline, str(path), adapter_name=export_format.adapter, **export_format.write_args)
+    write_timeline(export_format, for_format(export_timeline(cut), cut, export_format.name), path)
     return path
 
 
@@ -107,12 +105,11 @@ def _move_into_place(built: Path, final: Path, work: Path) -> None:
 
 def export_cut(store: MediaStore, project: str, format_name: str, out_dir: Path, as_zip: bool = False) -> Export:
     """Export the project's final cut as `format_name` into out_dir/<project>-<format>[.zip].
-    UnsupportedExport for an unknown format or a rate the format cannot hold, NotRendered before
+    UnsupportedExport for an unknown format, NotRendered before
     the project has a final cut, ReadbackMismatch if what was written does not read back as the
     cut; in every such case nothing is written."""
     export_format = _format(format_name)
     cut = stored_cut(store, project)
-    export_format.check_rate(cut.fps)
     out_dir = Path(out_dir)
     made_out_dir = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,5 @@
-"""The editorial formats a cut exports to: which OpenTimelineIO adapter writes and reads each, the
-timeline file's extension, and the frame rates each can hold exactly.
+"""The editorial formats a cut exports to: which OpenTimelineIO adapter writes and reads each, and the
+timeline file's extension. Every format holds 24, 25 and the NTSC rates to the frame.
 
 Plain data, no OpenTimelineIO import: the CLI's parser and the API's schema list the formats from
 here without loading the adapters.
@@ -12,7 +12,7 @@ from fractions import Fraction
 
 
 class UnsupportedExport(ValueError):
-    """A format that cannot hold this cut exactly (its frame rate)."""
+    """A format we do not export."""
 
 
 @dataclass(frozen=True)
@@ -23,21 +23,10 @@ class ExportFormat:
     title: str
     carries_audio: bool  # the mix's track is in the timeline file (an EDL holds one video track only)
     write_args: dict = field(default_factory=dict)
-    whole_rates: tuple[int, ...] | None = None  # None: any rate; else only these whole rates
 
     def read_args(self, fps: Fraction) -> dict:
         """An EDL does not say its rate: it is read at the cut's."""
         return {"rate": float(fps)} if self.adapter == "cmx_3600" else {}
-
-    def check_rate(self, fps: Fraction) -> None:
-        if self.whole_rates is not None and not (fps.denominator == 1 and fps.numerator in self.whole_rates):
-            rates = ", ".join(str(rate) for rate in self.whole_rates)
-            raise UnsupportedExport(
-                f"{self.title} ({self.name}) cannot hold a cut at {float(fps):.3f} fps exactly: OpenTimelineIO's "
-                f"FCPXML adapter counts fractional (NTSC) rates as whole frames per second and would shift "
-                f"every cut; it exports at {rates} fps. Export fcp7 or aaf instead, which keep {float(fps):.3f} fps "
-                f"to the frame"
-            )
 
 
 FORMATS = {
@@ -48,8 +37,7 @@ FORMATS = {
         # shot of a scene the same reel
         ExportFormat("edl", "cmx_3600", "edl", "CMX 3600 EDL", False, {"reelname_len": None}),
         ExportFormat("fcp7", "fcp_xml", "xml", "Final Cut Pro 7 XML", True),
-        # the adapter knows these frame durations only (its FRAMERATE_FRAMEDURATION, whole rates)
-        ExportFormat("fcpx", "fcpx_xml", "fcpxml", "FCPXML", True, whole_rates=(24, 25, 30, 50, 60)),
+        ExportFormat("fcpx", "fcpx_xml", "fcpxml", "FCPXML", True),  # timing made exact: fcpx_timing.py
         ExportFormat("aaf", "AAF", "aaf", "AAF", True),
     )
 }

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import opentimelineio as otio
 
+from film_assets.editorial.adapters import read_timeline
 from film_assets.editorial.clips import MEDIA_FOLDER, MIX_FILE
 from film_assets.editorial.cut import EditorialCut
 from film_assets.editorial.formats import ExportFormat
@@ -174,9 +175,7 @@ def read_back(export_format: ExportFormat, path: Path, cut: EditorialCut) -> Rea
     """Read `path` back with the adapter that wrote it and compare it to the cut."""
     problems: list[str] = []
     try:
-        timeline = otio.adapters.read_from_file(
-            str(path), adapter_name=export_format.adapter, **export_format.read_args(cut.fps)
-        )
+        timeline = read_timeline(export_format, path, cut.fps)
     except Exception as error:  # any adapter's parse error: the file is not what it should be
         raise ReadbackMismatch(
             f"{path.name} cannot be read back with the {export_format.adapter} adapter: {type(error).__name__}: {error}"

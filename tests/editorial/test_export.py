@@ -1,9 +1,9 @@
 """`filmstudio export` as a user runs it, on three small films rendered for real at 24, 25 and 23.976
 fps: every format is read back with OpenTimelineIO's own adapter (an AAF also with pyaaf2) and
 compared to the cut frame by frame, where the cut is what the final cut stored and the frames are
-counted in the exported clips themselves; the clips, the mix and the subtitles are in the folder and
-the zip; a project never rendered, an unknown format and FCPXML at an NTSC rate exit 2 and write
-nothing."""
+counted in the exported clips themselves (FCPXML's times also read as exact seconds with no adapter);
+the clips, the mix and the subtitles are in the folder and the zip; a project never rendered and an
+unknown format exit 2 and write nothing."""
 
 from __future__ import annotations
 
@@ -14,11 +14,14 @@ import sys
 import zipfile
 from fractions import Fraction
 from pathlib import Path
+from xml.etree import ElementTree
 
 import av
 import opentimelineio as otio
 import pytest
 
+from film_assets.editorial.adapters import read_timeline
+from film_assets.editorial.formats import FORMATS
 from tests.support.api_helpers import TINY_FILM
 from tests.support.ui import tiny_render_args
 
@@ -26,8 +29,7 @@ pytestmark = pytest.mark.slow  # renders three small films (a few seconds each)
 
 RATES = {"24": Fraction(24), "25": Fraction(25), "23.976": Fraction(24000, 1001)}
 TIMELINES = {"otio": "otio", "edl": "edl", "fcp7": "xml", "fcpx": "fcpxml", "aaf": "aaf"}
-ADAPTERS = {"otio": "otio_json", "edl": "cmx_3600", "fcp7": "fcp_xml", "fcpx": "fcpx_xml", "aaf": "AAF"}
-EXACT = [(fps, name) for fps in RATES for name in TIMELINES if not (name == "fcpx" and fps == "23.976")]
+EXACT = [(fps, name) for fps in RATES for name in TIMELINES]
 
 
 def _cli(home: Path, *args: str) -> subprocess.CompletedProcess:
@@ -74,8 +76,16 @@ def _frames_in(clip: Path) -> int:
 
 
 def _read(timeline: Path, name: str, fps: Fraction):
-    rate = {"rate": float(fps)} if name == "edl" else {}
-    return otio.adapters.read_from_file(str(timeline), adapter_name=ADAPTERS[name], **rate)
+    """The timeline as its adapter reads it (FCPXML's with the exact timing the export installs)."""
+    return read_timeline(FORMATS[name], timeline, fps)
+
+
+def _fcpxml_spine(timeline: Path) -> list[tuple[str, Fraction, Fraction]]:
+    """(name, offset, duration) of every spine clip in exact seconds, read with no adapter at all:
+    what Final Cut Pro reads."""
+    seconds = lambda value: Fraction(value.removesuffix("s"))  # noqa: E731
+    spine = ElementTree.parse(timeline).getroot().find("./project/sequence/spine")
+    return [(c.get("name"), seconds(c.get("offset")), seconds(c.get("duration"))) for c in spine.findall("clip")]
 
 
 def _at(time: otio.opentime.RationalTime, fps: Fraction) -> float:
@@ -107,6 +117,10 @@ def test_every_export_reads_back_as_the_cut_to_the_frame(films, tmp_path, fps, n
         assert clip.media_reference.target_url.removeprefix("file://") == f"media/{clip.name}.mp4"
         start += length
     assert report["readback"]["frames"] == start == sum(frames)
+    if name == "fcpx":  # FCPXML keeps rational seconds: each clip starts and lasts whole frames, exactly
+        starts = [sum(frames[:i]) for i in range(len(frames))]
+        expected = [(n, first / rate, length / rate) for n, first, length in zip(names, starts, frames)]
+        assert _fcpxml_spine(folder / f"{project}.fcpxml") == expected
     print(f"{name} at {fps} fps: {len(clips)} shots, {start} frames, read with {report['readback']['read_with']}")
 
     held = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
@@ -174,7 +188,6 @@ def test_each_clip_carries_its_prompt_seed_model_and_script_line(films, tmp_path
     [
         (("never-rendered", "--format", "edl"), "has no final cut"),
         (("{project}", "--format", "premiere"), "invalid choice: 'premiere'"),
-        (("tiny-23976", "--format", "fcpx"), "cannot hold a cut at 23.976 fps"),
     ],
 )
 def test_what_cannot_be_exported_exits_2_and_writes_nothing(films, tmp_path, args, words):

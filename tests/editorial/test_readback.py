@@ -8,14 +8,15 @@ from __future__ import annotations
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
+from xml.etree import ElementTree
 
-import opentimelineio as otio
 import pytest
 
 from film_assets.domain.shots.breakdown import Shot
+from film_assets.editorial.adapters import write_timeline
 from film_assets.editorial.clips import MIX_FILE, clip_path, export_timeline, for_format
 from film_assets.editorial.cut import CutTake, EditorialCut
-from film_assets.editorial.formats import FORMATS, UnsupportedExport
+from film_assets.editorial.formats import FORMATS
 from film_assets.editorial.readback import ReadbackMismatch, read_back
 
 SHOT = Shot(
@@ -56,8 +57,7 @@ def _written(tmp_path: Path, cut: EditorialCut, name: str) -> Path:
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_bytes(b"media")
     path = tmp_path / f"diner.{export_format.extension}"
-    timeline = for_format(export_timeline(cut), cut, name)
-    otio.adapters.write_to_file(timeline, str(path), adapter_name=export_format.adapter, **export_format.write_args)
+    write_timeline(export_format, for_format(export_timeline(cut), cut, name), path)
     return path
 
 
@@ -65,10 +65,6 @@ def _written(tmp_path: Path, cut: EditorialCut, name: str) -> Path:
 @pytest.mark.parametrize("name", list(FORMATS))
 def test_an_export_of_the_cut_reads_back_as_the_cut(tmp_path, name, fps):
     cut = _cut(fps)
-    if name == "fcpx" and fps.denominator != 1:
-        with pytest.raises(UnsupportedExport, match="23.976 fps"):
-            FORMATS[name].check_rate(fps)
-        return
     readback = read_back(FORMATS[name], _written(tmp_path, cut, name), cut)
     assert [(c.name, c.record_in, c.record_out) for c in readback.clips] == [
         ("SQ010_SH010_v001", 0, 37),
@@ -113,3 +109,27 @@ def test_shots_out_of_order_are_caught(tmp_path):
     swapped = replace(cut, takes=(cut.takes[1], cut.takes[0], cut.takes[2]))
     with pytest.raises(ReadbackMismatch, match=r"shots \['SQ010_SH010_v001', 'SQ010_SH020_v002'"):
         read_back(FORMATS["aaf"], path, swapped)
+
+
+def test_fcpxml_at_23976_states_final_cut_pros_frame_duration_and_exact_times(tmp_path):
+    cut = _cut(Fraction(24000, 1001))
+    root = ElementTree.parse(_written(tmp_path, cut, "fcpx")).getroot()
+    assert {f.get("frameDuration") for f in root.iter("format")} == {"1001/24000s"}
+    spine = root.find("./project/sequence/spine")
+    assert [(c.get("offset"), c.get("duration")) for c in spine.findall("clip")] == [
+        ("0s", "37037/24000s"),  # 37 frames of 1001/24000 s
+        ("37037/24000s", "1001/480s"),  # 50 frames
+        ("29029/8000s", "61061/24000s"),  # from frame 87, 61 frames
+    ]
+
+
+def test_the_released_fcpxml_adapter_still_miscounts_ntsc_rates(tmp_path):
+    """Why fcpx_timing.py exists: the adapter as released reads 23.976 as 23 fps. When this fails, a
+    release has fixed it and fcpx_timing.py can go."""
+    from otio_fcpx_xml_adapter import fcpx_xml  # the package's own copy, not the one the export patches
+
+    written = _written(tmp_path, _cut(Fraction(24000, 1001)), "fcpx")
+    timeline = fcpx_xml.read_from_string(written.read_text())
+    durations = [(c.duration().value, c.duration().rate) for c in timeline.tracks[0].find_clips()]
+    assert durations != [(37, 24000 / 1001), (50, 24000 / 1001), (61, 24000 / 1001)]
+    assert {rate for _, rate in durations} == {23}
