@@ -40,7 +40,7 @@ router = APIRouter(prefix="/projects/{project_id}", tags=["renders"])
         **AUTH_ERRORS,
         **NOT_FOUND,
         409: {"model": Error, "description": "The shot list changed since the final cut: render again first."},
-        422: {"model": Error, "description": "Unknown format, or one that cannot hold the cut's frame rate."},
+        422: {"model": Error, "description": "Unknown format."},
     },
 )
 def export(

@@ -181,18 +181,18 @@ def clips_as_long_as_their_shots(shots: list, shot_clips: dict, media_store: Med
 
 def lines_audible_and_unclipped(audio_mix: dict, dialogue_track: dict, media_store: MediaStore) -> AssetCheckResult:
     """LINES_IN_THE_MIX's result, measured on the mix as stored."""
-    mix = read_wav(media_store.get_bytes(audio_mix["key"]))
-    mix = mix if mix.ndim == 2 else mix[:, None]
-    measured = [
-        measure_line(
-            mix,
-            SAMPLE_RATE,
-            placed["line"],
-            placed["start_s"],
-            read_wav(media_store.get_bytes(dialogue_track[str(placed["line"])]["key"])),
-        )
+    lines = [
+        (placed["line"], placed["start_s"], read_wav(media_store.get_bytes(dialogue_track[str(placed["line"])]["key"])))
         for placed in audio_mix["lines"]
     ]
+    return lines_in_the_mix(read_wav(media_store.get_bytes(audio_mix["key"])), lines)
+
+
+def lines_in_the_mix(mix: np.ndarray, lines: list[tuple[int, float, np.ndarray]]) -> AssetCheckResult:
+    """LINES_IN_THE_MIX's result for the mix's samples, as its stored WAV reads, and each placed
+    line's (line, start in seconds, samples as stored)."""
+    mix = mix if mix.ndim == 2 else mix[:, None]
+    measured = [measure_line(mix, SAMPLE_RATE, line, start_s, samples) for line, start_s, samples in lines]
     problems = [problem for line in measured if (problem := line.problem())]
     quietest = min(measured, key=lambda line: line.over_rest_db, default=None)
     return _result(

@@ -6,13 +6,13 @@ import time
 from dataclasses import asdict
 
 import pandas as pd
-from dagster import AssetExecutionContext, Failure, MetadataValue, Output, asset
+from dagster import AssetCheckResult, AssetExecutionContext, Failure, MetadataValue, Output, asset
 
 from film_assets.assets.catalog import project_of, table, value_version
 from film_assets.assets.kept_results import KeptResult
 from film_assets.assets.labels import labels
 from film_assets.assets.placement import op_tags, pool
-from film_assets.assets.qc_checks import LINES_IN_THE_MIX, lines_audible_and_unclipped
+from film_assets.assets.qc_checks import LINES_IN_THE_MIX, lines_audible_and_unclipped, lines_in_the_mix
 from film_assets.bindings.allocator import keep_freed_memory
 from film_assets.bindings.ffmpeg import AacEncoding
 from film_assets.domain.projects.settings import ProjectSettings
@@ -242,12 +242,12 @@ def audio_mix(
     kept = KeptResult(media_store, keys["mix.json"], [keys["mix.wav"], keys["mix.m4a"]])
     value = kept.find(inputs_key)
     reused = value is not None
+    lines_check = None
     if value is None:
         context.log.info("audio_mix: mixing the film (a line, the score or a setting changed)")
         kept.forget()
-        value = kept.remember(
-            inputs_key, _mix(keys, placements, total, dialogue_track, music_track, settings, media_store)
-        )
+        mixed, lines_check = _mix(keys, placements, total, dialogue_track, music_track, settings, media_store)
+        value = kept.remember(inputs_key, mixed)
     else:
         context.log.info("audio_mix: no line, placement, score or setting changed; reusing the stored mix")
     yield Output(
@@ -266,7 +266,7 @@ def audio_mix(
             "duration_s": round(total / SAMPLE_RATE, 3),
         },
     )
-    yield lines_audible_and_unclipped(value, dialogue_track, media_store)
+    yield lines_check or lines_audible_and_unclipped(value, dialogue_track, media_store)
 
 
 def _mix(
@@ -277,8 +277,8 @@ def _mix(
     music_track: dict,
     settings: ProjectSettings,
     media_store: MediaStore,
-) -> dict:
-    """Mix, store the WAV, encode it as the delivery AAC; the mix's value."""
+) -> tuple[dict, AssetCheckResult]:
+    """Mix, store the WAV, encode it as the delivery AAC; the mix's value, and its lines' check."""
     keep_freed_memory()  # film-length buffers: see film_assets/bindings/allocator.py
     placed = [
         PlacedLine(line, start, read_wav(media_store.get_bytes(dialogue_track[str(line)]["key"])), pan)
@@ -290,10 +290,13 @@ def _mix(
         dialogue, music, SAMPLE_RATE, settings.loudness_lufs, settings.true_peak_dbtp - AAC_HEADROOM_DB
     )
     with media_store.writing(keys["mix.m4a"]) as output:
-        encoding = AacEncoding(mixed, SAMPLE_RATE, output)  # on the other core, while the WAV is stored
+        # the AAC encodes on the other core while the WAV is stored and its lines are checked: the
+        # check reads the WAV's very bytes back, as it would from the store
+        encoding = AacEncoding(mixed, SAMPLE_RATE, output)
         try:
             data = wav_bytes(mixed)
             media_store.put_bytes(keys["mix.wav"], data)
+            lines_check = lines_in_the_mix(read_wav(data), [(p.line, round(p.start_s, 4), p.samples) for p in placed])
         finally:
             encoding.wait()
         aac_sha256 = hashlib.sha256(output.read_bytes()).hexdigest()
@@ -306,7 +309,7 @@ def _mix(
         }
         for p in placed
     ]
-    return {
+    value = {
         "key": keys["mix.wav"],
         "sha256": hashlib.sha256(data).hexdigest(),
         "aac": keys["mix.m4a"],
@@ -320,3 +323,4 @@ def _mix(
         "gain_db": report.gain_db,
         "limiter_max_reduction_db": report.limited_db,
     }
+    return value, lines_check

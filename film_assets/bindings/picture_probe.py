@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image
 
 from film_assets.bindings.ffmpeg import EncodeError, ffmpeg_exe
+from film_assets.bindings.file_memo import kept_while_unchanged
 from film_assets.bindings.media_probe import video_timing
 from film_assets.domain.video.picture_qc import STRETCH_LIMIT_S, Stretch
 
@@ -25,19 +26,25 @@ FREEZE_NOISE_DB = -60  # freezedetect's n: frames closer than this are the same 
 KEYFRAME_REDUCE = 4  # the blank measure needs no full-size picture
 
 
+@kept_while_unchanged
 def keyframe_luma(path: Path, band: tuple[int, int] | None = None) -> tuple[tuple[int, int], np.ndarray]:
     """A keyframe's (width, height) and the luma of its picture band (rows [top, bottom); a
-    storyboard's header and caption rows are not picture), reduced for the blank measure."""
+    storyboard's header and caption rows are not picture), reduced for the blank measure; read
+    only (kept while the file is unchanged)."""
     with Image.open(path) as image:
         size = image.size
         top, bottom = band or (0, size[1])
         picture = image.convert("L").crop((0, top, size[0], bottom))
     reduced = picture.reduce(KEYFRAME_REDUCE) if min(picture.size) >= 4 * KEYFRAME_REDUCE else picture
-    return size, np.asarray(reduced)
+    luma = np.array(reduced)
+    luma.setflags(write=False)
+    return size, luma
 
 
+@kept_while_unchanged
 def clip_length(path: Path) -> tuple[int, float]:
-    """(frames, end of the last frame in seconds) of a clip's video stream."""
+    """(frames, end of the last frame in seconds) of a clip's video stream (kept while the file is
+    unchanged)."""
     return video_timing(path)
 
 

@@ -4,8 +4,7 @@ XML, FCPXML or AAF, with its clips, the mix and the subtitles beside it (docs/ed
     filmstudio export PROJECT --format otio|edl|fcp7|fcpx|aaf [--out DIR] [--zip] [--json]
 
 Every export is read back with the adapter that wrote it and compared to the cut before it is put
-in place; a project never rendered, an unknown format or a rate the format cannot hold exits 2 and
-writes nothing.
+in place; a project never rendered or an unknown format exits 2 and writes nothing.
 """
 
 from __future__ import annotations

@@ -40,3 +40,19 @@ def test_the_blank_measure_reads_only_the_picture_band(tmp_path):
     _, band = keyframe_luma(path, (20, 180))
     assert size == (320, 180)
     assert not is_blank(whole) and is_blank(band)  # the header alone does not make a picture
+
+
+def test_a_keyframe_is_measured_again_only_once_it_changes(tmp_path):
+    """What a warm `filmstudio watch` relies on: the same file is not decoded again, and a file
+    replaced as the stores replace it (a rename over it), even with the same size, is."""
+    path, replacement = tmp_path / "keyframe.png", tmp_path / "new.png"
+    Image.fromarray(np.full((64, 96), 40, np.uint8)).save(path)
+    first = keyframe_luma(path)
+    assert keyframe_luma(path) is first  # kept
+    assert not first[1].flags.writeable  # callers share it: nobody may change it
+    Image.fromarray(np.full((64, 96), 200, np.uint8)).save(replacement)
+    assert replacement.stat().st_size == path.stat().st_size
+    replacement.replace(path)
+    again = keyframe_luma(path)
+    assert again is not first and int(again[1].mean()) == 200
+    assert keyframe_luma(path, (0, 32)) is not again  # another band, another measure

@@ -13,6 +13,8 @@ arrays (float32 sines), so two minutes of music take a fraction of a second.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 
 import numpy as np
 
@@ -164,6 +166,48 @@ def _render_scene(mood: Mood, n: int, sr: int, rng: np.random.Generator) -> tupl
     return np.stack([left, right], axis=1), [chord_name(c, note_names(mood)) for c in chords]
 
 
+class _SceneMemo:
+    """Scenes already rendered in this process, by everything that makes their samples (mood,
+    length, rate, seed): in a process that renders the same film again (`filmstudio watch`), a
+    changed line re-times one scene and every other scene is the very same samples. At most
+    MEMO_BYTES of audio, the least recently used dropped first; a one-off render just fills it."""
+
+    MEMO_BYTES = 192 * 2**20  # about eight minutes of stereo float32 at 48 kHz
+
+    def __init__(self) -> None:
+        self._scenes: OrderedDict[tuple, tuple[np.ndarray, list[str]]] = OrderedDict()
+        self._bytes = 0
+        self.rendered = self.reused = 0
+        self._lock = threading.Lock()  # steps of one process may compose at once
+
+    def clear(self) -> None:
+        with self._lock:
+            self._scenes.clear()
+            self._bytes = 0
+
+    def render(self, mood: Mood, n: int, sr: int, seed: int) -> tuple[np.ndarray, list[str]]:
+        key = (mood, n, sr, seed)
+        with self._lock:
+            found = self._scenes.get(key)
+            if found is not None:
+                self._scenes.move_to_end(key)
+                self.reused += 1
+                return found[0].copy(), list(found[1])  # the caller fades its copy in place
+        audio, progression = _render_scene(mood, n, sr, np.random.default_rng(seed))
+        with self._lock:
+            self.rendered += 1
+            if key not in self._scenes and audio.nbytes <= self.MEMO_BYTES:
+                self._scenes[key] = (audio.copy(), list(progression))
+                self._bytes += audio.nbytes
+                while self._bytes > self.MEMO_BYTES:
+                    _, (dropped, _) = self._scenes.popitem(last=False)
+                    self._bytes -= dropped.nbytes
+        return audio, progression
+
+
+_scene_memo = _SceneMemo()
+
+
 def _pad(
     mood: Mood, loop: list[list[int]], n: int, chord_n: int, pre: int, attack: int, sr: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -305,7 +349,7 @@ def compose_score(cues: list[SceneCue], sample_rate: int = SAMPLE_RATE) -> tuple
         start, end = bounds[i] - halves[i], bounds[i + 1] + halves[i + 1]
         progression: list[str] = []
         if end > start:
-            audio, progression = _render_scene(mood, end - start, sample_rate, np.random.default_rng(cue.seed))
+            audio, progression = _scene_memo.render(mood, end - start, sample_rate, cue.seed)
             audio[: 2 * halves[i]] *= rise(2 * halves[i])
             audio[len(audio) - 2 * halves[i + 1] :] *= rise(2 * halves[i + 1])[::-1]
             score[start:end] += audio

@@ -10,6 +10,7 @@ import pyloudnorm
 import pytest
 from scipy.signal import welch
 
+from film_assets.domain.sound import music
 from film_assets.domain.sound.audio import SAMPLE_RATE
 from film_assets.domain.sound.cues import SceneCue
 from film_assets.domain.sound.mood import Mood, mood_for
@@ -68,6 +69,22 @@ def test_same_cues_give_identical_music():
         cues(("EXT", "NIGHT", "He runs through the rain.", 9.5), ("INT", "DAY", "They laugh.", 7.25), seed=8)
     )
     assert not np.array_equal(first, other_seed)  # the seed varies the notes
+
+
+def test_a_longer_scene_renders_that_scene_again_and_reuses_the_others_exactly():
+    """What `filmstudio watch` relies on: after one line changes, the scenes it did not re-time come
+    from memory, and the score is the very score a fresh process composes."""
+    scenes = [("EXT", "NIGHT", "He runs through the rain.", 9.5), ("INT", "DAY", "They laugh.", 7.25)]
+    scenes += [("INT", "NIGHT", "Quiet.", 8.0), ("EXT", "DAY", "Traffic hums.", 6.0)]
+    retimed = [*scenes[:2], ("INT", "NIGHT", "Quiet.", 10.4), scenes[3]]
+    music._scene_memo.clear()
+    compose_score(cues(*scenes))
+    before = (music._scene_memo.rendered, music._scene_memo.reused)
+    warm, warm_lineage = compose_score(cues(*retimed))
+    assert (music._scene_memo.rendered - before[0], music._scene_memo.reused - before[1]) == (1, 3)
+    music._scene_memo.clear()
+    fresh, fresh_lineage = compose_score(cues(*retimed))
+    assert np.array_equal(warm, fresh) and warm_lineage == fresh_lineage
 
 
 @pytest.mark.parametrize("durations", [[0.5], [3.0], [2.4, 1.3333, 0.77], [10.01, 0.02, 4.999], [1 / 3] * 7])
