@@ -1,7 +1,8 @@
 """The API's settings: read from the environment once, in one place.
 
 The service settings (Postgres, queue, bucket) are the same SERVICE_ENV variables the sensor and
-`filmstudio up` use; the API adds only its own upload limit.
+`filmstudio up` use; the API adds its own limits: upload size, requests per tenant, and how long a
+presigned download URL lives.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from api.rate_limit import DEFAULT_RATE_LIMIT, RateLimit, parse_rate_limit, rate_limit_from_environment
 from resources.profiles import Environment, ServiceSettings, current_environment
 
 MAX_UPLOAD_ENV = "FILMSTUDIO_API_MAX_UPLOAD_BYTES"
 DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a feature screenplay is ~200 KB of text: 2 MiB is generous
-PRESIGNED_URL_SECONDS = 3600
+PRESIGNED_URL_ENV = "FILMSTUDIO_PRESIGNED_URL_SECONDS"
+PRESIGNED_URL_SECONDS = 300  # a download link is for now: long enough to start it, too short to share
+MAX_PRESIGNED_URL_SECONDS = 900
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class ApiSettings:
     dagster_home: Path
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     presigned_url_seconds: int = PRESIGNED_URL_SECONDS
+    rate_limit: RateLimit | None = parse_rate_limit(DEFAULT_RATE_LIMIT)  # per tenant; None: no limit
     # the GET endpoints' Dagster queries may not hang a worker thread: Postgres cancels them
     statement_timeout_ms: int = 5000
 
@@ -39,6 +44,8 @@ class ApiSettings:
             environment=environment,
             dagster_home=environment.dagster_home,
             max_upload_bytes=_max_upload_bytes(),
+            presigned_url_seconds=_presigned_url_seconds(),
+            rate_limit=_rate_limit(),
         )
 
 
@@ -53,3 +60,19 @@ def _max_upload_bytes() -> int:
     if value < 1:
         raise RuntimeError(f"{MAX_UPLOAD_ENV}={value} must be at least 1 byte")
     return value
+
+
+def _rate_limit() -> RateLimit | None:
+    try:
+        return rate_limit_from_environment()
+    except ValueError as error:
+        raise RuntimeError(str(error)) from None
+
+
+def _presigned_url_seconds() -> int:
+    raw = os.environ.get(PRESIGNED_URL_ENV)
+    if not raw:
+        return PRESIGNED_URL_SECONDS
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PRESIGNED_URL_SECONDS:
+        raise RuntimeError(f"{PRESIGNED_URL_ENV}={raw!r}: give whole seconds from 1 to {MAX_PRESIGNED_URL_SECONDS}")
+    return int(raw)

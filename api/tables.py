@@ -6,7 +6,20 @@ which tenant owns which project, and every request it queued (jobs).
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, create_engine, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    text,
+)
 from sqlalchemy.engine import Engine
 
 from resources.profiles import psycopg2_url
@@ -22,6 +35,14 @@ api_keys = Table(
     Column("key_prefix", String(16), nullable=False),  # to tell keys apart in logs and support
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+# one row per tenant: its rate limit's theoretical arrival time, epoch seconds (api/rate_limit.py)
+rate_limits = Table(
+    "filmstudio_rate_limits",
+    metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("tat", Float, nullable=False),
 )
 
 projects = Table(

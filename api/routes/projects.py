@@ -18,7 +18,13 @@ from film_assets.domain.projects.ids import InvalidProjectId, validate_project_i
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
-AUTH_ERRORS = {401: {"model": Error, "description": "Missing or unknown API key."}}
+AUTH_ERRORS = {
+    401: {"model": Error, "description": "Missing, unknown or revoked API key."},
+    429: {
+        "model": Error,
+        "description": "The tenant is over its rate limit; the Retry-After header says when to try again.",
+    },
+}
 NOT_FOUND = {404: {"model": Error, "description": "No such project for this tenant."}}
 MULTIPART_SCHEMA = {
     "type": "object",

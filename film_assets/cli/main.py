@@ -19,7 +19,7 @@ same runs, or run the whole service stack (API, Dagster, Postgres, SQS and S3) l
     filmstudio ui [--port PORT]
     filmstudio up [--host 127.0.0.1] [--api-port 8000] [--ui-port 3000] [--aws-port 4566]
                   [--postgres-url URL] [--aws-endpoint URL]
-    filmstudio keys create TENANT [--postgres-url URL]
+    filmstudio keys create TENANT | list [--tenant T] | revoke KEY_PREFIX [--postgres-url URL]
     filmstudio deploy manifests --out DIR [--tier TIER] [--name-prefix P] [--image IMAGE] [--gpu-image IMAGE]
 """
 
@@ -32,6 +32,7 @@ from film_assets.cli.backfill_commands import add_backfill_command
 from film_assets.cli.cost_commands import add_cost_command
 from film_assets.cli.deploy_commands import add_deploy_commands
 from film_assets.cli.export_commands import add_export_command
+from film_assets.cli.key_commands import add_key_commands
 from film_assets.cli.plan_commands import add_plan_command
 from film_assets.cli.render_commands import add_render_command
 from film_assets.cli.reporting import EXIT_INTERRUPTED
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     add_render_command(commands)
     add_stack_commands(commands)
+    add_key_commands(commands)
     add_deploy_commands(commands)
     add_shot_commands(commands)
     add_backfill_command(commands)

@@ -1,10 +1,9 @@
-"""`filmstudio ui`, `filmstudio up` and `filmstudio keys`: the Dagster UI on the local runs, the
-whole service stack on this machine, and the API's keys.
+"""`filmstudio ui` and `filmstudio up`: the Dagster UI on the local runs, and the whole service stack
+on this machine (the API's keys are key_commands.py's).
 
     filmstudio ui [--port PORT] [--media-port PORT]
     filmstudio up [--host 127.0.0.1] [--api-port 8000] [--ui-port 3000] [--aws-port 4566]
                   [--postgres-url URL] [--aws-endpoint URL]
-    filmstudio keys create TENANT [--postgres-url URL]
 """
 
 from __future__ import annotations
@@ -122,43 +121,6 @@ def _up(args: argparse.Namespace) -> int:
     return run_stack(options)
 
 
-def _keys_create(args: argparse.Namespace) -> int:
-    """Print a new API key for a tenant on stdout (and nothing else there)."""
-    from api.keys import create_api_key, validate_tenant
-    from film_assets.stack.postgres import hide_password
-    from film_assets.stack.state import StackError, postgres_url_for_commands, read_state
-    from resources.profiles import current_environment
-
-    home = current_environment().home
-    try:
-        validate_tenant(args.tenant)
-        url, source = postgres_url_for_commands(args.postgres_url, home)
-    except (StackError, ValueError) as error:
-        print(f"filmstudio: error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    try:
-        key = create_api_key(url, args.tenant)
-    except ValueError as error:
-        print(f"filmstudio: error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except Exception as error:  # noqa: BLE001 - SQLAlchemy/psycopg2 errors: the database is not reachable
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        print(
-            f"filmstudio: error: cannot store the key in {hide_password(url)} (from {source}): {reason}. "
-            "Is `filmstudio up` running? Or pass --postgres-url",
-            file=sys.stderr,
-        )
-        return EXIT_BAD_INPUT
-    print(key)
-    api = ((read_state(home) or {}).get("urls") or {}).get("api") or "http://127.0.0.1:8000"
-    print(
-        f"filmstudio: a new API key for tenant {args.tenant!r}, shown only this once. Send it as the X-API-Key "
-        f"header: curl -H 'X-API-Key: <key>' {api}/projects",
-        file=sys.stderr,
-    )
-    return 0
-
-
 def add_stack_commands(commands) -> None:
     ui = commands.add_parser("ui", help="open the Dagster UI on the same runs and lineage")
     ui.add_argument("--host", default="127.0.0.1")
@@ -197,14 +159,3 @@ def add_stack_commands(commands) -> None:
         "--aws-endpoint", dest="aws_endpoint", help="an SQS and S3 endpoint to use instead of starting a moto server"
     )
     up.set_defaults(handler=_up)
-
-    keys = commands.add_parser("keys", help="API keys")
-    key_commands = keys.add_subparsers(dest="keys_command", required=True)
-    create = key_commands.add_parser("create", help="create an API key for a tenant and print it (shown once)")
-    create.add_argument("tenant", help="tenant slug, e.g. studio-a")
-    create.add_argument(
-        "--postgres-url",
-        dest="postgres_url",
-        help="the API's database (default: FILMSTUDIO_POSTGRES_URL, else the running `filmstudio up`)",
-    )
-    create.set_defaults(handler=_keys_create)

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import tomllib
+import uuid
 from pathlib import Path
 
 import httpx
@@ -271,9 +272,30 @@ def test_keys_create_refuses_a_bad_tenant_and_a_missing_database(cli, postgres_u
     code, out, err = cli("keys", "create", "studio-a")  # no flag, no variable, no stack.json
     assert (code, out) == (2, "") and "--postgres-url" in err and "filmstudio up" in err, err
     code, out, err = cli("keys", "create", "studio-a", "--postgres-url", "postgresql://postgres@127.0.0.1:1/none")
-    assert (code, out) == (2, "") and "cannot store the key" in err, err
+    assert (code, out) == (2, "") and "cannot reach the API's database" in err, err
     code, out, err = cli("keys", "create", "studio-a", "--postgres-url", postgres_url)
     assert code == 0 and out.startswith("fs_") and out.count("\n") == 1, err
+
+
+def test_keys_are_listed_by_prefix_and_revoked_by_prefix(cli, postgres_url):
+    tenant = f"keys-{uuid.uuid4().hex[:8]}"  # the database is shared: this test's own tenant
+    made = [cli("keys", "create", tenant, "--postgres-url", postgres_url)[1].strip() for _ in range(2)]
+    code, out, err = cli("keys", "list", "--tenant", tenant, "--json", "--postgres-url", postgres_url)
+    listed = json.loads(out)
+    assert code == 0 and [k["prefix"] for k in listed] == [key[:10] for key in made], err
+    assert not any(key in out for key in made) and {k["revoked_at"] for k in listed} == {None}
+
+    code, out, err = cli("keys", "revoke", made[0][:10], "--postgres-url", postgres_url)
+    assert code == 0 and f"revoked {made[0][:10]} of tenant '{tenant}'" in out, err
+    code, out, _ = cli("keys", "list", "--tenant", tenant, "--postgres-url", postgres_url)
+    rows = {line.split()[0]: line for line in out.splitlines()[1:]}
+    assert "revoked" in rows[made[0][:10]] and rows[made[1][:10]].endswith("active")
+    code, _, err = cli("keys", "revoke", made[0][:10], "--postgres-url", postgres_url)  # already revoked
+    assert code == 2 and "no active key starts with" in err, err
+    code, _, err = cli("keys", "revoke", "fs_", "--postgres-url", postgres_url)  # would match every key
+    assert code == 2 and "not a key prefix" in err, err
+    code, out, err = cli("keys", "revoke", made[1], "--postgres-url", postgres_url)  # the whole key works too
+    assert code == 0 and made[1][:10] in out, err
 
 
 def test_up_refuses_a_busy_port_before_starting_anything(cli, tmp_path):
