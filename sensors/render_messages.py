@@ -48,9 +48,14 @@ def read_request(body: str) -> RenderRequest:
         raise PoisonMessage(f"invalid render request: {problems}") from None
 
 
-def check_request(request: RenderRequest, media_store: MediaStore, project_known: bool) -> None:
-    """Raise PoisonMessage if the request cannot become a useful run: its screenplay lies outside
-    its project, a re-render names a project never rendered, or the screenplay is not stored."""
+def check_request(request: RenderRequest, media_store: MediaStore, project_known: bool, owner: str | None) -> None:
+    """Raise PoisonMessage if the request cannot become a useful run: its project is another
+    tenant's (`owner`, the tenant of the project's first run, None for a new project), its
+    screenplay lies outside its project, a re-render names a project never rendered, or the
+    screenplay is not stored."""
+    if owner is not None and owner != request.tenant:
+        # the reason is shown to the submitter: it does not name the owner
+        raise PoisonMessage(f"project {request.project_id!r} belongs to another tenant than {request.tenant!r}")
     key = request.screenplay_key
     parts = key.split("/")
     if (

@@ -43,7 +43,7 @@ from dagster import (
     sensor,
 )
 
-from film_assets.contract import JOB_ID_TAG, RenderRequest
+from film_assets.contract import JOB_ID_TAG, TENANT_TAG, RenderRequest
 from film_assets.jobs import MAKE_DAILIES, RENDER_FILM, make_dailies, render_film
 from film_assets.partitions import projects
 from film_assets.storage.submission import record_rejection
@@ -136,6 +136,7 @@ def evaluate_render_requests(
     refused += queue.delete(redelivered) if redelivered else []
 
     run_requests, new_projects = [], []
+    owners: dict[str, str | None] = {}  # project -> its tenant, looked up once per tick
     for job_id, job in jobs.items():
         request = job.request
         # Only a rerender needs its project registered already; a render earlier in this batch
@@ -146,8 +147,10 @@ def evaluate_render_requests(
             or request.project_id in new_projects
             or instance.has_dynamic_partition(projects.name, request.project_id)
         )
+        if request.project_id not in owners:
+            owners[request.project_id] = project_owner(instance, request.project_id)
         try:
-            check_request(request, media_store, known)
+            check_request(request, media_store, known, owners[request.project_id])
         except PoisonMessage as poison:
             for message in job.messages:
                 _dead_letter(context, queue, message, poison.reason)
@@ -156,6 +159,7 @@ def evaluate_render_requests(
             continue
         if request.action == "render" and request.project_id not in new_projects:
             new_projects.append(request.project_id)
+        owners[request.project_id] = owners[request.project_id] or request.tenant  # a new project's first
         run_requests.append(_run_request(request))
         pending.add(job_id, [m.receipt_handle for m in job.messages], now)
 
@@ -197,6 +201,17 @@ def _run_request(request: RenderRequest) -> RunRequest:
         tags=request.run_tags(),
         asset_selection=[AssetKey(name) for name in request.assets] if request.assets else None,
     )
+
+
+PARTITION_TAG = "dagster/partition"  # the tag Dagster puts on a partitioned run (its public name)
+
+
+def project_owner(instance: DagsterInstance, project_id: str) -> str | None:
+    """The tenant of the project's first run, who submitted it; None before any run (or for a
+    project made by a local run, which has no tenant). Checked for every message, so a message
+    can never name another tenant's project, whatever wrote it onto the queue."""
+    first = instance.get_run_records(RunsFilter(tags={PARTITION_TAG: project_id}), limit=1, ascending=True)
+    return first[0].dagster_run.tags.get(TENANT_TAG) if first else None
 
 
 def recorded_job_ids(instance: DagsterInstance, job_ids: list[str]) -> set[str]:

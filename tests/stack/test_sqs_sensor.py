@@ -77,9 +77,9 @@ class Rig:
         submit_screenplay(self.store, project, SCRIPT, "x.fountain", ProjectSettings())
         return self.send(project, **fields)
 
-    def send(self, project: str, **fields):
+    def send(self, project: str, tenant: str = "acme", **fields):
         fields.setdefault("screenplay_key", submission_keys(project)[0])
-        request = new_render_request(project, "acme", **fields)
+        request = new_render_request(project, tenant, **fields)
         self.queue.send(request.to_body())
         return request
 
@@ -278,6 +278,30 @@ def test_poison_messages_go_to_dead_letter_queue_with_their_reason(rig, capsys):
     assert load_rejection(rig.store, "never-rendered", unknown.job_id).startswith("unknown project")
     assert load_rejection(rig.store, "no-script", no_script.job_id).startswith("screenplay missing")
     assert load_rejection(rig.store, "night-shift", good.job_id) is None
+
+
+def test_a_message_naming_another_tenants_project_goes_to_the_dead_letter_queue(rig):
+    """Checked at every message, not only when the API took the submission: a message written onto
+    the queue by anything else cannot render or re-render another studio's project."""
+    first = rig.submit("harbour")  # acme's
+    [run_request] = rig.tick().run_requests
+    rig.instance.add_dynamic_partitions(projects.name, ["harbour"])
+    rig.record_run(run_request)
+    assert first.tenant == "acme"
+    intruders = [
+        rig.send("harbour", tenant="rival", action="rerender", shots=["SQ010_SH010"]),
+        rig.send("harbour", tenant="rival"),
+    ]
+    own = rig.send("harbour", action="rerender", shots=["SQ010_SH010"])
+
+    result = rig.tick()
+
+    assert [r.run_key for r in result.run_requests] == [own.job_id]
+    reasons = [m["MessageAttributes"][REASON_ATTRIBUTE]["StringValue"] for m in read_dead_letters(rig, 2)]
+    # said to the intruder without naming the owner
+    assert reasons == ["project 'harbour' belongs to another tenant than 'rival'"] * 2
+    for request in intruders:
+        assert "belongs to another tenant" in load_rejection(rig.store, request.project_id, request.job_id)
 
 
 def test_rerender_of_a_registered_project_is_requested(rig):

@@ -49,6 +49,7 @@ from film_assets.domain.screenplay.fountain_text import (
 # --- grammar -----------------------------------------------------------------------------
 
 _PAGE_BREAK = re.compile(r"^={3,}$")
+MAX_SCENES = 2_000  # a feature film has about 150; more is a season, or an attack
 _BARE_TRANSITIONS = {"FADE IN", "FADE OUT", "FADE TO BLACK", "CUT TO BLACK"}
 _NO_HEADING = (
     "no scene heading found: a scene starts with a line such as 'INT. KITCHEN - NIGHT' "
@@ -161,6 +162,12 @@ class _BodyParser:
         return index + 1
 
     def heading(self, line: SourceLine, text: str) -> None:
+        if len(self.scenes) == MAX_SCENES:  # said at the first scene too many: the rest is not read
+            raise self.error(
+                f"too many scenes: a screenplay may have {MAX_SCENES:,} (a feature film has about 150); "
+                "split it into several projects",
+                line.number,
+            )
         text = text[1:].strip() if text.startswith(".") else text
         number = None
         match = SCENE_NUMBER.search(text)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+MAX_LINES = 30_000  # bounds the parse (under a second); a feature screenplay has about 6,000 lines
+
 
 class TextError(Exception):
     """A problem found before parsing; fountain.py re-raises it as a FountainError."""
@@ -64,6 +66,13 @@ def decode(source: str | bytes) -> str:
     nul = text.find("\x00")
     if nul >= 0:
         raise TextError("not a text screenplay: it contains NUL bytes", text.count("\n", 0, nul) + 1)
+    lines = text.count("\n") + 1
+    if lines > MAX_LINES:
+        raise TextError(
+            f"too long: {lines:,} lines, and a screenplay may have {MAX_LINES:,} (a feature film has about 6,000); "
+            "split it into several projects",
+            MAX_LINES + 1,
+        )
     return text
 
 
@@ -147,12 +156,15 @@ def extract_notes(lines: list[tuple[int, str]]) -> list[SourceLine]:
 
 
 _ESCAPES = (("\\*", "\ue000", "*"), ("\\_", "\ue001", "_"))
+# A span never runs past its own closing marker ([^*] and the like rather than .+?): the search
+# from each opening stops at the next candidate close, so a line of thousands of unmatched markers
+# is read in linear time, not quadratic (minutes for one hostile 150 KB line).
 _EMPHASIS = (
-    re.compile(r"\*\*\*(?=\S)(.+?)(?<=\S)\*\*\*"),
-    re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"),
-    re.compile(r"\*(?=\S)(.+?)(?<=\S)\*"),
-    # Underline only at word edges, so snake_case names and URLs survive.
-    re.compile(r"(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)"),
+    re.compile(r"\*\*\*(?=\S)((?:[^*]|\*(?!\*\*))+?)(?<=\S)\*\*\*"),
+    re.compile(r"\*\*(?=\S)((?:[^*]|\*(?!\*))+?)(?<=\S)\*\*"),
+    re.compile(r"\*(?=\S)([^*]+?)(?<=\S)\*"),
+    # Underline only at word edges, so snake_case names and URLs survive (inside one too).
+    re.compile(r"(?<!\w)_(?=\S)((?:[^_]|(?<=\w)_(?=\w))+?)(?<=\S)_(?!\w)"),
 )
 
 
