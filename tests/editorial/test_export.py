@@ -8,9 +8,7 @@ unknown format exit 2 and write nothing."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import zipfile
 from fractions import Fraction
 from pathlib import Path
@@ -22,6 +20,7 @@ import pytest
 
 from film_assets.editorial.adapters import read_timeline
 from film_assets.editorial.formats import FORMATS
+from tests.conftest import filmstudio_in
 from tests.support.api_helpers import TINY_FILM
 from tests.support.ui import tiny_render_args
 
@@ -30,19 +29,6 @@ pytestmark = pytest.mark.slow  # renders three small films (a few seconds each)
 RATES = {"24": Fraction(24), "25": Fraction(25), "23.976": Fraction(24000, 1001)}
 TIMELINES = {"otio": "otio", "edl": "edl", "fcp7": "xml", "fcpx": "fcpxml", "aaf": "aaf"}
 EXACT = [(fps, name) for fps in RATES for name in TIMELINES]
-
-
-def _cli(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
-    env["FILMSTUDIO_HOME"] = str(home)
-    return subprocess.run(
-        [sys.executable, "-m", "film_assets.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        cwd=home.parent,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -54,14 +40,16 @@ def films(tmp_path_factory):
     projects = {}
     for fps in RATES:
         project = "tiny-" + fps.replace(".", "")
-        rendered = _cli(home, *tiny_render_args(root / "renders", "--project", project, "--fps", fps, script=script))
+        rendered = filmstudio_in(
+            home, *tiny_render_args(root / "renders", "--project", project, "--fps", fps, script=script)
+        )
         assert rendered.returncode == 0, rendered.stderr
         projects[fps] = project
     return {"home": home, "root": root, "projects": projects}
 
 
 def _export(films, fps: str, name: str, out: Path, *flags: str) -> subprocess.CompletedProcess:
-    return _cli(films["home"], "export", films["projects"][fps], "--format", name, "--out", str(out), *flags)
+    return filmstudio_in(films["home"], "export", films["projects"][fps], "--format", name, "--out", str(out), *flags)
 
 
 def _stored_cut(films, project: str) -> list[tuple[str, str]]:
@@ -193,6 +181,6 @@ def test_each_clip_carries_its_prompt_seed_model_and_script_line(films, tmp_path
 def test_what_cannot_be_exported_exits_2_and_writes_nothing(films, tmp_path, args, words):
     args = [arg.format(project=films["projects"]["24"]) for arg in args]
     for flags in ((), ("--zip",)):
-        done = _cli(films["home"], "export", *args, "--out", str(tmp_path / "out"), *flags)
+        done = filmstudio_in(films["home"], "export", *args, "--out", str(tmp_path / "out"), *flags)
         assert done.returncode == 2 and words in done.stderr, done.stderr
         assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
