@@ -115,7 +115,10 @@ class ProjectPage(BaseModel):
 class RunInfo(BaseModel):
     run_id: str
     status: str = Field(description="Dagster's run status: QUEUED, STARTED, SUCCESS, FAILURE, CANCELED, ...")
-    state: State
+    state: State = Field(
+        description="Ours: queued, running, succeeded, failed, canceled. A run whose worker died and "
+        "that Dagster will run again is queued, not failed."
+    )
     job_id: str | None = None
     action: str | None = None
     created_at: datetime | None = None

@@ -79,7 +79,7 @@ def run_info(record) -> RunInfo:
     return RunInfo(
         run_id=run.run_id,
         status=run.status.value,
-        state=run_state(run.status),
+        state=run_state(run.status, run.tags),
         job_id=run.tags.get(JOB_ID_TAG),
         action=run.tags.get(ACTION_TAG),
         created_at=record.create_timestamp,
@@ -99,7 +99,7 @@ def job_info(row: dict, run_record) -> JobInfo:
         submitted_at=row["submitted_at"],
         run_id=run.run_id if run else None,
         run_status=run.status.value if run else None,
-        state=run_state(run.status) if run else QUEUED,
+        state=run_state(run.status, run.tags) if run else QUEUED,
     )
 
 

@@ -34,8 +34,15 @@ def _name(status) -> str:
     return getattr(status, "value", status)  # an enum member or its name
 
 
-def run_state(status) -> str:
-    """The state of a run, from its DagsterRunStatus (or that status's name)."""
+# Dagster's tag on a failed run that its run retries will start again (a run whose worker died)
+WILL_RETRY_TAG = "dagster/will_retry"
+
+
+def run_state(status, tags: dict | None = None) -> str:
+    """The state of a run, from its DagsterRunStatus (or that status's name) and its tags: a failed
+    run about to be retried is queued again, not failed."""
+    if tags and tags.get(WILL_RETRY_TAG) == "true":
+        return QUEUED
     return _BY_RUN_STATUS.get(_name(status), RUNNING)
 
 

@@ -140,6 +140,9 @@ def fresh_database(admin_url: str = POSTGRES_ADMIN_URL) -> Iterator[str]:
             cursor.execute(f'CREATE DATABASE "{name}"')
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
+        connection.close()
+        # a new connection: a test may have restarted the server under the first one
+        connection, _ = admin_connection(admin_url)
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.close()

@@ -22,7 +22,7 @@ def health(app: ApiClients = Depends(api_clients)):
     failing = [f"{name}: {result}" for name, result in checks.items() if result != "ok"]
     if failing:
         body = Health(status="unavailable", checks=checks, detail="; ".join(failing))
-        return JSONResponse(body.model_dump(), status_code=503)
+        return JSONResponse(body.model_dump(), status_code=503, headers={"Retry-After": "5"})
     return Health(status="ok", checks=checks)
 
 

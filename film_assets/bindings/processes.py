@@ -67,27 +67,41 @@ class Child:
     ):
         self.name, self.command, self.stop_signal, self.signal_group = name, command, stop_signal, signal_group
         self.batch = batch  # children started together stop together, later batches first
+        self.env, self.user, self.group, self.cwd = env, user, group, cwd
+        self.earlier_groups: list[int] = []  # process groups of earlier starts (restarts)
         self.log_path = log_dir / f"{name}.log"
         if self.log_path.exists():
             self.log_path.replace(self.log_path.with_suffix(".log.1"))  # keep the previous run's log
-        with open(self.log_path, "wb") as log:
+        self._start("wb")
+
+    def _start(self, log_mode: str) -> None:
+        with open(self.log_path, log_mode) as log:
             # no stop signal may land between fork and Popen's return: the child would go unrecorded
             blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
             try:
-                extra = {"user": user, "group": group, "extra_groups": []} if user is not None else {}
+                extra = {"user": self.user, "group": self.group, "extra_groups": []} if self.user is not None else {}
                 self.process = subprocess.Popen(
-                    command,
-                    env=env,
+                    self.command,
+                    env=self.env,
                     stdin=subprocess.DEVNULL,
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                     preexec_fn=_child_setup,
-                    cwd=cwd,
+                    cwd=self.cwd,
                     **extra,
                 )
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+    def restart(self, note: str) -> None:
+        """Start the same command again after it died, its log continued under a line saying why.
+        What the dead one left in its group (a daemon's run workers) finishes its work; it is
+        stopped with the rest of the stack."""
+        self.earlier_groups.append(self.process.pid)
+        with open(self.log_path, "ab") as log:
+            log.write(f"\n--- {note} ---\n".encode())
+        self._start("ab")
 
     @property
     def pid(self) -> int:
@@ -119,7 +133,8 @@ class Child:
             _killpg(self.process.pid, signal.SIGKILL)
             self.process.kill()
             self.process.wait(timeout=5)
-        _killpg(self.process.pid, signal.SIGKILL)
+        for pgid in [*self.earlier_groups, self.process.pid]:
+            _killpg(pgid, signal.SIGKILL)
         return self.process.returncode
 
 

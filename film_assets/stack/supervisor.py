@@ -13,12 +13,14 @@ and `stack.json` (URLs, environment and pids of the stack; `filmstudio keys crea
 database from there). Each child runs in its own session with default signal dispositions, so
 stopping it signals its whole process group, code servers and run workers included. SIGINT or
 SIGTERM stops the children in reverse start order (SIGTERM, then SIGKILL after STOP_TIMEOUT_S)
-and exits 0; a child that dies is reported with its log and stops everything (exit 1).
+and exits 0. A child that dies once it is up is started again after a backoff, logged and counted
+in stack.json (restarts.py); one that keeps dying, or dies while starting, is reported with its log
+and stops everything (exit 1).
 
 This module orchestrates; the parts are bindings/processes.py (the child processes), state.py (stack.json,
 leftovers of a killed stack), options.py (the command's options), child_env.py (the children's
-environment), prepare.py (bucket,
-queues, Dagster's tables) and probes.py (free ports, readiness).
+environment), prepare.py (bucket, queues, Dagster's tables), probes.py (free ports, readiness),
+restarts.py (when a dead child is started again) and summary.py (what is printed once up).
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from film_assets.bindings.processes import STOP_SIGNALS, Child, ChildFailed
 from film_assets.dagster_internals import daemon_command
@@ -45,9 +46,10 @@ from film_assets.stack.postgres import (
 )
 from film_assets.stack.prepare import prepare_aws, prepare_instance
 from film_assets.stack.probes import check_port, daemon_heartbeat_since, http_ok, probe_host, require_moto, url_host
+from film_assets.stack.restarts import RestartPolicy
 from film_assets.stack.state import StackError, now, refuse_a_second_stack, write_state
+from film_assets.stack.summary import QUEUE_NAME, StackInfo, summary
 
-QUEUE_NAME = "filmstudio-renders"
 DEFINITIONS_MODULE = "film_assets.definitions"
 STARTUP_TIMEOUT_S = 120.0  # a first start compiles bytecode and creates Dagster's tables
 STOP_TIMEOUT_S = 10.0
@@ -61,16 +63,6 @@ class StopRequested(Exception):
 
 
 # --- the stack --------------------------------------------------------------------------------
-
-
-@dataclass
-class StackInfo:
-    api_url: str
-    ui_url: str
-    aws_endpoint: str
-    postgres_url: str
-    postgres_source: str  # "given", "the machine's" or "private"
-    startup_s: float = 0.0
 
 
 class Stack:
@@ -283,13 +275,44 @@ class Stack:
     # running and stopping ---------------------------------------------------------------------
 
     def watch(self) -> None:
-        """Return only by exception: ChildFailed when a child exits, StopRequested on a signal."""
+        """Start again a child that dies, after a backoff (restarts.py); return only by exception:
+        ChildFailed when a child keeps dying (or is never restarted), StopRequested on a signal."""
+        policies = {child.name: RestartPolicy(child.name) for child in self.children}
+        due: dict[str, float] = {}  # name -> time.monotonic() of its next start
         while True:
             for child in self.children:
+                if child.name in due:
+                    if time.monotonic() >= due[child.name]:
+                        del due[child.name]
+                        self._restart(child, policies[child.name])
+                    continue
                 code = child.poll()
-                if code is not None:
-                    raise ChildFailed(child, f"exited unexpectedly with code {code}")
+                if code is None:
+                    continue
+                policy = policies[child.name]
+                delay = policy.died(time.monotonic())
+                if delay is None:
+                    raise ChildFailed(
+                        child, f"exited unexpectedly with code {code}; not restarted: {policy.gave_up_because()}"
+                    )
+                self.say(f"{child.name} (pid {child.pid}) exited with code {code}; starting it again in {delay:.0f} s")
+                self._record(child, last_exit_code=code, last_exit_at=now())
+                due[child.name] = time.monotonic() + delay
             time.sleep(0.5)
+
+    def _restart(self, child: Child, policy: RestartPolicy) -> None:
+        policy.restarts += 1
+        child.restart(f"{now()}: started again by filmstudio up (restart {policy.restarts})")
+        self.say(f"{child.name} started again (pid {child.pid}, restart {policy.restarts})")
+        self._record(child, pid=child.pid, restarts=policy.restarts)
+        self._save(restarts=sum(record.get("restarts", 0) for record in self.state["children"]))
+
+    def _record(self, child: Child, **changes) -> None:
+        """Update the child's entry in stack.json (found by name: a restart changes its pid)."""
+        for record in self.state.get("children", []):
+            if record["name"] == child.name:
+                record.update(changes)
+        self._save()
 
     def stop(self, exit_code: int) -> None:
         """Stop the children in reverse start order, a batch started together at a time (the
@@ -305,7 +328,7 @@ class Stack:
             for child in children:
                 code = child.finish(deadline)
                 for record in self.state.get("children", []):
-                    if record["pid"] == child.pid:
+                    if record["name"] == child.name:
                         record["exit_code"] = code
         if self.instance is not None:
             self.instance.dispose()
@@ -363,20 +386,3 @@ def run_stack(options: StackOptions, out=None, err=None) -> int:
     if stack.state:  # something was started
         say(f"stopped (exit {exit_code})")
     return exit_code
-
-
-def summary(info: StackInfo, options: StackOptions) -> str:
-    aws = f"{info.aws_endpoint} (moto)" if not options.aws_endpoint else info.aws_endpoint
-    return "\n".join(
-        [
-            f"filmstudio service stack is up ({info.startup_s:.1f} s)",
-            f"  API:         {info.api_url}   (docs: {info.api_url}/docs)",
-            f"  Dagster UI:  {info.ui_url}",
-            f"  Postgres:    {hide_password(info.postgres_url)} ({info.postgres_source})",
-            f"  SQS and S3:  {aws}; bucket {options.bucket}, queue {QUEUE_NAME}",
-            "  API key:     filmstudio keys create TENANT   (send it as the X-API-Key header)",
-            f"  logs:        {options.log_dir}/",
-            f"  state:       {options.state_path}",
-            "Ctrl-C (or SIGTERM) stops everything.",
-        ]
-    )

@@ -1,7 +1,7 @@
 """`filmstudio up`, every part real: the command as its own process starting a moto server, the
 dagster-daemon, the dagster-webserver and the API on a fresh Postgres database; `filmstudio keys
-create` against it; SIGTERM, Ctrl-C and a crashed child stopping everything, with nothing left
-running. And infra/docker-compose.yml, which cannot run here, checked against the code it names."""
+create` against it; SIGTERM, Ctrl-C and a crashed child that cannot be restarted stopping
+everything, with nothing left running; a service that dies started again. And infra/docker-compose.yml, which cannot run here, checked against the code it names."""
 
 from __future__ import annotations
 
@@ -237,6 +237,35 @@ def test_ctrl_c_while_starting_stops_what_was_started(up_factory):
 
 
 @pytest.mark.slow  # `filmstudio up`
+def test_a_service_that_dies_is_started_again_and_counted(up_factory):
+    up = up_factory()
+    up.wait_until_up()
+    children = {child["name"]: child for child in up.state()["children"]}
+    for name in ("api", "dagster-daemon"):
+        os.killpg(children[name]["pid"], signal.SIGKILL)  # its whole group: an OOM kill, a segfault
+
+    def restarted():
+        now = {child["name"]: child for child in up.state()["children"]}
+        return all(now[name].get("restarts") == 1 for name in ("api", "dagster-daemon")) and now
+
+    deadline = time.monotonic() + 60
+    while not (now := restarted()):
+        assert up.process.poll() is None and time.monotonic() < deadline, up.output()
+        time.sleep(0.2)
+    for name in ("api", "dagster-daemon"):
+        assert now[name]["pid"] != children[name]["pid"] and now[name]["last_exit_code"] == -9, now[name]
+    assert up.state()["restarts"] == 2 and up.state()["status"] == "running"
+    wait_for_http(f"{up.api_url}/health", up.process, timeout_s=60)  # the same port, serving again
+    log = (up.home / "service" / "logs" / "api.log").read_text()
+    assert "started again by filmstudio up (restart 1)" in log
+    error = up.err.read_text()
+    assert "api (pid" in error and "exited with code -9; starting it again in 1 s" in error, error
+
+    assert up.stop(signal.SIGTERM) == 0, up.output()
+    _assert_nothing_left(up)
+
+
+@pytest.mark.slow  # `filmstudio up`
 def test_a_crashed_service_is_reported_and_stops_the_stack(up_factory):
     up = up_factory()
     up.wait_until_up()
@@ -245,7 +274,8 @@ def test_a_crashed_service_is_reported_and_stops_the_stack(up_factory):
     code = up.process.wait(timeout=STOP_WITHIN_S)
     assert code == 1, up.output()
     error = up.err.read_text()
-    assert "moto exited unexpectedly with code -9" in error and moto["log"] in error, error
+    assert "moto exited unexpectedly with code -9; not restarted: it keeps SQS and S3 in memory" in error, error
+    assert moto["log"] in error, error
     _assert_nothing_left(up)
 
 
