@@ -60,7 +60,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     app.state.clients = clients
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes, body_seconds=settings.body_seconds)
     for module in (projects, renders, export, shots, reviews, plan, cost, dailies, backfills, media, health):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 log = logging.getLogger("api")
 
@@ -69,6 +70,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def database_error(request: Request, error: DBAPIError):
         log.exception("database error during %s %s", request.method, request.url.path)
         return _json(503, "the database could not answer; try again shortly", {"Retry-After": "5"})
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_left(request: Request, _: ClientDisconnect):
+        # the client hung up mid-body (or sent less than its Content-Length): nobody reads an answer
+        log.warning("client disconnected before sending its whole body: %s %s", request.method, request.url.path)
+        return _json(400, "the client disconnected before sending its whole request body")
 
     @app.exception_handler(BotoCoreError)
     @app.exception_handler(ClientError)

@@ -1,8 +1,11 @@
-"""Request body size limit, enforced before the body reaches any handler.
+"""Request body limits, enforced before the body reaches any handler: its size and its pace.
 
 A declared Content-Length over the limit is refused at once with 413, without reading a byte; a
 body without one (chunked transfer) is counted as it streams in and refused with 413 as soon as
-it passes the limit, so a client cannot make the server buffer an unbounded upload.
+it passes the limit, so a client cannot make the server buffer an unbounded upload. A body that
+has not fully arrived within `body_seconds` of its first read (a client dribbling a byte at a
+time, or one whose Content-Length promises more than it sends) is refused with 408, so a slow
+client cannot hold a worker for ever; uvicorn itself has no such deadline.
 
 Why not FastAPI's own `max_body_size`: it checks a declared length only once the handler reads the
 body (or answers), and its early refusal is plain text; ours refuses before any handler runs, and
@@ -11,7 +14,9 @@ always as {"detail": ...} naming the limit.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,10 +26,15 @@ def too_large_detail(limit: int) -> str:
     return f"request body is larger than the limit of {limit} bytes (FILMSTUDIO_API_MAX_UPLOAD_BYTES)"
 
 
+def too_slow_detail(seconds: float) -> str:
+    return f"request body did not arrive within {seconds:g} s (FILMSTUDIO_API_BODY_SECONDS)"
+
+
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    def __init__(self, app: ASGIApp, max_bytes: int, body_seconds: float = 60.0):
         self.app = app
         self.max_bytes = max_bytes
+        self.body_seconds = body_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -34,11 +44,18 @@ class BodySizeLimit:
         if declared is not None and declared > self.max_bytes:
             await _send_413(send, self.max_bytes)
             return
-        received = 0
+        received, deadline, complete = 0, None, False
 
         async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, deadline, complete
+            if complete:  # after the body, receive() waits for a disconnect: no deadline there
+                return await receive()
+            deadline = deadline or time.monotonic() + self.body_seconds
+            try:
+                message = await asyncio.wait_for(receive(), timeout=max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                raise HTTPException(status_code=408, detail=too_slow_detail(self.body_seconds)) from None
+            complete = message["type"] != "http.request" or not message.get("more_body", False)
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:

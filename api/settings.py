@@ -1,8 +1,8 @@
 """The API's settings: read from the environment once, in one place.
 
 The service settings (Postgres, queue, bucket) are the same SERVICE_ENV variables the sensor and
-`filmstudio up` use; the API adds its own limits: upload size, requests per tenant, and how long a
-presigned download URL lives.
+`filmstudio up` use; the API adds its own limits: upload size, how long a request body may take to arrive, requests
+per tenant, and how long a presigned download URL lives.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a feature screenplay is ~200 KB of
 PRESIGNED_URL_ENV = "FILMSTUDIO_PRESIGNED_URL_SECONDS"
 PRESIGNED_URL_SECONDS = 300  # a download link is for now: long enough to start it, too short to share
 MAX_PRESIGNED_URL_SECONDS = 900
+BODY_SECONDS_ENV = "FILMSTUDIO_API_BODY_SECONDS"
+# a 2 MiB upload at a slow 100 kB/s takes 20 s; a client dribbling bytes holds a connection no longer
+DEFAULT_BODY_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class ApiSettings:
     environment: Environment
     dagster_home: Path
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    body_seconds: float = DEFAULT_BODY_SECONDS  # the whole request body must arrive within it
     presigned_url_seconds: int = PRESIGNED_URL_SECONDS
     rate_limit: RateLimit | None = parse_rate_limit(DEFAULT_RATE_LIMIT)  # per tenant; None: no limit
     # the GET endpoints' Dagster queries may not hang a worker thread: Postgres cancels them
@@ -44,6 +48,7 @@ class ApiSettings:
             environment=environment,
             dagster_home=environment.dagster_home,
             max_upload_bytes=_max_upload_bytes(),
+            body_seconds=_body_seconds(),
             presigned_url_seconds=_presigned_url_seconds(),
             rate_limit=_rate_limit(),
         )
@@ -59,6 +64,17 @@ def _max_upload_bytes() -> int:
         raise RuntimeError(f"{MAX_UPLOAD_ENV}={raw!r} is not a whole number of bytes") from None
     if value < 1:
         raise RuntimeError(f"{MAX_UPLOAD_ENV}={value} must be at least 1 byte")
+    return value
+
+
+def _body_seconds() -> float:
+    raw = os.environ.get(BODY_SECONDS_ENV)
+    try:
+        value = float(raw) if raw else DEFAULT_BODY_SECONDS
+    except ValueError:
+        raise RuntimeError(f"{BODY_SECONDS_ENV}={raw!r} is not a number of seconds") from None
+    if value <= 0:
+        raise RuntimeError(f"{BODY_SECONDS_ENV}={raw} must be more than 0 seconds")
     return value
 
 
