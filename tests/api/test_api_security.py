@@ -5,6 +5,7 @@ CORS grant; no key reaches the API's log or its answers."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import httpx
@@ -13,7 +14,8 @@ import pytest
 from api.keys import create_api_key, revoke_key
 from api.rate_limit import RateLimit, parse_rate_limit, take
 from api.tables import api_engine
-from tests.support.api_helpers import api_process, client
+from sensors.render_messages import read_request
+from tests.support.api_helpers import TINY_FILM, api_process, client
 
 pytestmark = pytest.mark.service
 
@@ -103,8 +105,24 @@ def test_no_key_reaches_the_log_or_an_answer(limited_api, stack):
         httpx.post(f"{url}/projects", headers={"X-API-Key": key}, json={"screenplay": ""}, timeout=30),
         httpx.get(f"{url}/projects/nope", headers={"X-API-Key": key}, timeout=30),
     ]
-    assert [a.status_code for a in answers] == [401, 422, 404], [a.text for a in answers]
+    accepted = httpx.post(f"{url}/projects", headers={"X-API-Key": key}, json={"screenplay": TINY_FILM}, timeout=30)
+    assert [a.status_code for a in answers] + [accepted.status_code] == [401, 422, 404, 202], [a.text for a in answers]
     logged = "".join(path.read_text(errors="replace") for path in logs.iterdir())
     assert "GET /projects" in logged  # the log is written: the keys are simply not in it
+    # the queued request, and so the run's tags made from it, carry the tenant, never the key
+    queued = _queued_body(stack, accepted.json()["job_id"])
+    tags = json.dumps(read_request(queued).run_tags())
+    assert read_request(queued).tenant in tags
     for secret in (key, wrong, key[10:]):
-        assert secret not in logged and not any(secret in a.text for a in answers)
+        assert secret not in logged and not any(secret in a.text for a in [*answers, accepted])
+        assert secret not in queued and secret not in tags
+
+
+def _queued_body(stack, job_id: str) -> str:
+    """The message the API queued for job_id, read without hiding it (visibility timeout 0)."""
+    for _ in range(20):
+        messages = stack.sqs().receive_message(QueueUrl=stack.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+        for message in messages.get("Messages", []):
+            if job_id in message["Body"]:
+                return message["Body"]
+    raise AssertionError(f"no queued message for job {job_id}")
