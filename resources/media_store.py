@@ -29,6 +29,11 @@ class MediaNotFound(FileNotFoundError):
     """No object is stored under the key."""
 
 
+class StorageUnavailable(OSError):
+    """The store could not take or give an object (S3 errors after its retries, a full disk):
+    nothing was stored under the key, and the step can be run again once the store is back."""
+
+
 def check_key(key: str) -> str:
     path = PurePosixPath(key)
     if not key or key.startswith("/") or any(part in ("", ".", "..") for part in key.split("/")) or path.is_absolute():

@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
+from boto3.exceptions import S3UploadFailedError
+from botocore.exceptions import BotoCoreError, ClientError
 from dagster_aws.s3 import S3Resource
 from pydantic import Field, PrivateAttr
 
 from resources.aws_clients import shared_client
-from resources.media_store import MediaKeyError, MediaNotFound, MediaStore, check_key
+from resources.media_store import MediaKeyError, MediaNotFound, MediaStore, StorageUnavailable, check_key
 
 
 class S3MediaStore(MediaStore):
@@ -50,8 +52,6 @@ class S3MediaStore(MediaStore):
             raise MediaNotFound(f"nothing stored at {key!r} in s3://{self.bucket}") from error
 
     def exists(self, key: str) -> bool:
-        from botocore.exceptions import ClientError
-
         try:
             self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))
             return True
@@ -85,12 +85,16 @@ class S3MediaStore(MediaStore):
                 raise MediaKeyError(f"nothing was written for {key!r}")
             # upload_file switches to multipart for large files; S3 shows the object only once
             # the whole upload is complete, which is what makes this write atomic.
-            self.client.upload_file(str(path), self.bucket, object_key)
+            try:
+                self.client.upload_file(str(path), self.bucket, object_key)
+            except (BotoCoreError, ClientError, S3UploadFailedError) as error:
+                raise StorageUnavailable(
+                    f"could not store {key!r} in s3://{self.bucket} after boto3's retries (nothing was stored "
+                    f"under it; run the step again once S3 answers): {error}"
+                ) from error
 
     @contextmanager
     def reading(self, key: str) -> Iterator[Path]:
-        from botocore.exceptions import ClientError
-
         with tempfile.TemporaryDirectory(dir=self.scratch_dir, prefix="film-assets-") as folder:
             path = Path(folder) / PurePosixPath(key).name
             try:
