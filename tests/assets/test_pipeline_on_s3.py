@@ -11,15 +11,10 @@ from film_assets.definitions import ASSETS
 from film_assets.domain.projects.settings import ProjectSettings
 from film_assets.partitions import projects
 from film_assets.storage.submission import submit_screenplay
-from resources.animator import CameraMoveAnimator
-from resources.composer import ProceduralComposer
-from resources.io_manager import MediaStoreIOManager
-from resources.renderer import StoryboardRenderer
-from resources.review_db import ReviewDatabase, local_review_url
 from resources.s3_media_store import S3MediaStore
-from resources.voice import EspeakVoice
 from tests.conftest import EXAMPLES, MOTO_CREDENTIALS, moto_client, new_bucket
 from tests.support.media_probe import probe
+from tests.support.render_resources import cpu_render_resources
 
 pytestmark = [pytest.mark.service, pytest.mark.slow]  # S3 on the moto server; renders a whole film
 
@@ -43,15 +38,7 @@ def test_render_with_media_on_s3(moto_endpoint, tmp_path):
             ASSETS,
             partition_key="keeper",
             instance=instance,
-            resources={
-                "media_store": store,
-                "io_manager": MediaStoreIOManager(media_store=store),
-                "renderer": StoryboardRenderer(),
-                "voice": EspeakVoice(),
-                "composer": ProceduralComposer(),
-                "animator": CameraMoveAnimator(),
-                "review_db": ReviewDatabase(url=local_review_url(tmp_path)),
-            },
+            resources=cpu_render_resources(store, tmp_path),
         )
         assert result.success
 

@@ -18,17 +18,12 @@ from film_assets.definitions import ASSETS
 from film_assets.domain.projects.settings import ProjectSettings
 from film_assets.partitions import projects
 from film_assets.storage.submission import submit_screenplay
-from resources.animator import CameraMoveAnimator
-from resources.composer import ProceduralComposer
-from resources.io_manager import MediaStoreIOManager
 from resources.media_store import LocalMediaStore, StorageUnavailable
-from resources.renderer import StoryboardRenderer
-from resources.review_db import ReviewDatabase, local_review_url
 from resources.s3_media_store import S3MediaStore
-from resources.voice import EspeakVoice
 from tests.conftest import MOTO_CREDENTIALS, moto_client, new_bucket
 from tests.support.fault_proxy import Fault, FaultProxy
 from tests.support.media_probe import probe
+from tests.support.render_resources import cpu_render_resources
 
 FILM = """Title: Storm
 
@@ -66,15 +61,7 @@ def _render(store, tmp_path: Path, instance: DagsterInstance, selection=None):
         partition_key="storm",
         instance=instance,
         raise_on_error=False,
-        resources={
-            "media_store": store,
-            "io_manager": MediaStoreIOManager(media_store=store),
-            "renderer": StoryboardRenderer(),
-            "voice": EspeakVoice(),
-            "composer": ProceduralComposer(),
-            "animator": CameraMoveAnimator(),
-            "review_db": ReviewDatabase(url=local_review_url(tmp_path)),
-        },
+        resources=cpu_render_resources(store, tmp_path),
     )
 
 
