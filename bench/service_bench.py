@@ -61,8 +61,8 @@ def quantiles(samples: list[float]) -> str:
     return f"median {statistics.median(ordered):.3f} s, p95 {p95:.3f} s, max {ordered[-1]:.3f} s (n={len(ordered)})"
 
 
-def admin():
-    url = make_url(ADMIN_URL)
+def admin(admin_url: str = ADMIN_URL):
+    url = make_url(admin_url)
     connection = psycopg2.connect(
         host=url.host, port=url.port or 5432, user=url.username, password=url.password, dbname=url.database
     )
@@ -73,14 +73,16 @@ def admin():
 class Stack:
     """`filmstudio up` in its own process group, on free ports and a fresh database."""
 
-    def __init__(self, home: Path):
-        connection, url = admin()
+    def __init__(self, home: Path, admin_url: str = ADMIN_URL):
+        self.admin_url = admin_url
+        connection, url = admin(admin_url)
         self.database = f"filmstudio_bench_{uuid.uuid4().hex[:8]}"
         connection.cursor().execute(f'CREATE DATABASE "{self.database}"')
         connection.close()
         self.postgres_url = url.set(database=self.database).render_as_string(hide_password=False)
         self.home = home
         self.api = f"http://127.0.0.1:{free_port()}"
+        self.ui = f"http://127.0.0.1:{free_port()}"
         env = {**os.environ, **CREDENTIALS, "FILMSTUDIO_HOME": str(home)}
         self.env = env
         self.log = open(home / "up.log", "wb")
@@ -93,7 +95,7 @@ class Stack:
                 "--api-port",
                 self.api.rsplit(":", 1)[1],
                 "--ui-port",
-                str(free_port()),
+                self.ui.rsplit(":", 1)[1],
                 "--aws-port",
                 str(free_port()),
                 "--postgres-url",
@@ -138,7 +140,7 @@ class Stack:
             self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
-        connection, _ = admin()
+        connection, _ = admin(self.admin_url)
         connection.cursor().execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
         connection.close()
 
@@ -204,13 +206,13 @@ def register_projects(stack: Stack, instance, count: int) -> None:
 
     StepMaterializationData = private("StepMaterializationData")
 
-    ids = [f"bulk-{n:05d}" for n in range(count)]
+    ids = [f"bulk-{n:06d}" for n in range(count)]
     engine = create_engine(stack.postgres_url)
     with engine.begin() as connection:
         connection.execute(
             text(
                 "INSERT INTO filmstudio_projects (project_id, tenant, title, source_name, created_at) "
-                "SELECT 'bulk-' || lpad(n::text, 5, '0'), 'bench', 'Bulk ' || n, 'bulk.fountain', "
+                "SELECT 'bulk-' || lpad(n::text, 6, '0'), 'bench', 'Bulk ' || n, 'bulk.fountain', "
                 "now() - interval '1 day' + n * interval '1 second' FROM generate_series(0, :last) AS n"
             ),
             {"last": count - 1},
@@ -276,7 +278,7 @@ def read_latency(stack: Stack, rendered: str, requests: int, projects: int) -> s
             "/projects",
             {"limit": 50, "cursor": page["next_cursor"]},
         ),
-        ("GET /projects/{id} (bulk project)", f"/projects/bulk-{projects // 2:05d}", None),
+        ("GET /projects/{id} (bulk project)", f"/projects/bulk-{projects // 2:06d}", None),
         ("GET /projects/{id} (rendered project)", f"/projects/{rendered}", None),
     ):
         samples = [s * 1000 for s in timed(path, params)]
@@ -285,6 +287,46 @@ def read_latency(stack: Stack, rendered: str, requests: int, projects: int) -> s
             f"{label}: median {statistics.median(ordered):.1f} ms, p95 {ordered[int(0.95 * (len(ordered) - 1))]:.1f} ms"
         )
     return "\n".join(lines)
+
+
+# What the UI's asset page asks for a partitioned asset: its partition keys and which of them are
+# materialized or failed (the partition bar and counts). The page's other queries (lineage, checks,
+# the latest event) do not grow with the partitions.
+ASSET_PAGE_QUERY = """
+query AssetPartitions($key: AssetKeyInput!) {
+  assetNodeOrError(assetKey: $key) {
+    ... on AssetNode {
+      partitionKeysByDimension { name partitionKeys }
+      assetPartitionStatuses {
+        ... on DefaultPartitionStatuses { materializedPartitions failedPartitions materializingPartitions }
+      }
+      partitionStats { numMaterialized numPartitions numFailed }
+    }
+  }
+}
+"""
+
+
+def ui_asset_page(stack: Stack, asset: str = "final_cut", repeats: int = 5) -> str:
+    """The webserver answering the asset page's partition query (GraphQL, as the browser sends it);
+    the browser's own drawing of the bar is not measured here (no browser on this machine)."""
+    samples, size = [], 0
+    for _ in range(repeats + 1):
+        began = time.perf_counter()
+        answer = httpx.post(
+            f"{stack.ui}/graphql",
+            json={"query": ASSET_PAGE_QUERY, "variables": {"key": {"path": [asset]}}},
+            timeout=300,
+        )
+        samples.append(time.perf_counter() - began)
+        answer.raise_for_status()
+        node = answer.json()["data"]["assetNodeOrError"]
+        size = len(answer.content)
+    keys = len(node["partitionKeysByDimension"][0]["partitionKeys"])
+    return (
+        f"UI asset page's partition query for {asset} ({keys:,} partitions, {size / 1e6:.1f} MB of JSON): "
+        f"{quantiles(samples[1:])} (first, cold: {samples[0]:.2f} s)"
+    )
 
 
 def sensor_tick(stack: Stack, instance) -> str:
@@ -342,7 +384,7 @@ def main() -> None:
         try:
             instance = stack.instance()
             print(f"(a) {args.submissions} submissions, one at a time:", flush=True)
-            latency = submission_latency(stack, instance, args.submissions)
+            latency = submission_latency(stack, instance, args.submissions) if args.submissions else "(a) skipped"
             print(latency, flush=True)
 
             print("rendering one project to the end for the status read ...", flush=True)
@@ -359,6 +401,8 @@ def main() -> None:
             reads = read_latency(stack, rendered["project_id"], args.requests, args.projects)
             print(reads, flush=True)
             tick = sensor_tick(stack, instance)
+            ui = ui_asset_page(stack)
+            print(ui, flush=True)
         finally:
             stack.stop()
     print("\n== service benchmark ==")
@@ -366,6 +410,7 @@ def main() -> None:
     print(f"with {args.projects} projects registered:")
     print(reads)
     print(tick)
+    print(ui)
 
 
 if __name__ == "__main__":
