@@ -36,6 +36,8 @@ import httpx  # noqa: E402
 import psycopg2  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.ui_query import ui_asset_page  # noqa: E402
+
 ADMIN_URL = os.environ.get("FILMSTUDIO_BENCH_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 SCRIPT = """Title: Bench Night
 
@@ -289,46 +291,6 @@ def read_latency(stack: Stack, rendered: str, requests: int, projects: int) -> s
     return "\n".join(lines)
 
 
-# What the UI's asset page asks for a partitioned asset: its partition keys and which of them are
-# materialized or failed (the partition bar and counts). The page's other queries (lineage, checks,
-# the latest event) do not grow with the partitions.
-ASSET_PAGE_QUERY = """
-query AssetPartitions($key: AssetKeyInput!) {
-  assetNodeOrError(assetKey: $key) {
-    ... on AssetNode {
-      partitionKeysByDimension { name partitionKeys }
-      assetPartitionStatuses {
-        ... on DefaultPartitionStatuses { materializedPartitions failedPartitions materializingPartitions }
-      }
-      partitionStats { numMaterialized numPartitions numFailed }
-    }
-  }
-}
-"""
-
-
-def ui_asset_page(stack: Stack, asset: str = "final_cut", repeats: int = 5) -> str:
-    """The webserver answering the asset page's partition query (GraphQL, as the browser sends it);
-    the browser's own drawing of the bar is not measured here (no browser on this machine)."""
-    samples, size = [], 0
-    for _ in range(repeats + 1):
-        began = time.perf_counter()
-        answer = httpx.post(
-            f"{stack.ui}/graphql",
-            json={"query": ASSET_PAGE_QUERY, "variables": {"key": {"path": [asset]}}},
-            timeout=300,
-        )
-        samples.append(time.perf_counter() - began)
-        answer.raise_for_status()
-        node = answer.json()["data"]["assetNodeOrError"]
-        size = len(answer.content)
-    keys = len(node["partitionKeysByDimension"][0]["partitionKeys"])
-    return (
-        f"UI asset page's partition query for {asset} ({keys:,} partitions, {size / 1e6:.1f} MB of JSON): "
-        f"{quantiles(samples[1:])} (first, cold: {samples[0]:.2f} s)"
-    )
-
-
 def sensor_tick(stack: Stack, instance) -> str:
     """One tick of the real sensor taking 10 messages, on its own queue (the running daemon
     consumes the stack's queue)."""
@@ -401,7 +363,7 @@ def main() -> None:
             reads = read_latency(stack, rendered["project_id"], args.requests, args.projects)
             print(reads, flush=True)
             tick = sensor_tick(stack, instance)
-            ui = ui_asset_page(stack)
+            ui = ui_asset_page(stack.ui, quantiles)
             print(ui, flush=True)
         finally:
             stack.stop()

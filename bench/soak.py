@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import signal
 import statistics
 import sys
@@ -300,9 +301,10 @@ def seed_projects(stack: Stack, count: int) -> tuple[list[str], dict[str, str]]:
 
 def soak(args, say=print) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="soak-"))
-    postgres = None
+    postgres, made, succeeded = None, [folder], False
     if args.postgres_restarts:
         postgres = PrivatePostgres(private_postgres_folder())
+        made.append(postgres.folder)
         postgres.start()
     stack = Stack(folder, postgres.admin_url if postgres else args.admin_url)
     stop = threading.Event()
@@ -319,12 +321,19 @@ def soak(args, say=print) -> dict:
         send_requests(stack, projects, keys, args.requests, ledger, args.seed)
         say(f"all sent after {time.monotonic() - began:.0f} s; waiting for every run ...")
         wait_for_the_end(stack, instance, ledger, args.timeout_s)
-        return report(stack, instance, ledger, time.monotonic() - began)
+        figures = report(stack, instance, ledger, time.monotonic() - began)
+        succeeded = True
+        return figures
     finally:
         stack.stop()
         stop.set()  # only now: a Postgres the chaos thread started again dies with that thread
         if postgres:
             postgres.stop()
+        if succeeded:
+            for folder_made in made:
+                shutil.rmtree(folder_made, ignore_errors=True)
+        else:  # a failed soak keeps its stack's logs (and data) to be read
+            say(f"the stack's logs are kept in {folder}/service/logs")
 
 
 def main() -> None:
@@ -338,6 +347,8 @@ def main() -> None:
     parser.add_argument("--timeout-s", type=float, default=3600)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--admin-url", default=ADMIN_URL, help="the Postgres to use when none is restarted")
+    # SIGTERM unwinds like Ctrl-C, so the stack and the private Postgres are stopped, not orphaned
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     figures = soak(parser.parse_args())
     print("\n== soak ==")
     print(json.dumps(figures, indent=2))

@@ -6,6 +6,7 @@ test starts and stops itself (the machine's own server is shared with the other 
 
 from __future__ import annotations
 
+import shutil
 import time
 
 import httpx
@@ -35,6 +36,7 @@ def private_postgres():
         yield postgres
     finally:
         postgres.stop()
+        shutil.rmtree(postgres.folder, ignore_errors=True)
 
 
 def _finished_run(instance, job_id: str):
