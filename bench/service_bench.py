@@ -38,7 +38,8 @@ import httpx  # noqa: E402
 import psycopg2  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.ui_query import ui_asset_page  # noqa: E402
+from bench.bulk_projects import register_projects  # noqa: E402
+from bench.ui_query import ui_asset_page, ui_asset_page_in_browser  # noqa: E402
 
 ADMIN_URL = os.environ.get("FILMSTUDIO_BENCH_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 SCRIPT = """Title: Bench Night
@@ -190,76 +191,6 @@ def submission_latency(stack: Stack, instance, count: int) -> str:
     )
 
 
-def register_projects(stack: Stack, instance, count: int, assets: int = 9) -> None:
-    """`count` projects as the API and Dagster would hold them after real renders: API rows, a
-    partition, one finished run and the nine assets' materializations each (written in bulk)."""
-    from dagster import (
-        AssetKey,
-        AssetMaterialization,
-        DagsterEvent,
-        DagsterEventType,
-        DagsterRun,
-        DagsterRunStatus,
-        EventLogEntry,
-    )
-    from sqlalchemy import create_engine, text
-
-    from film_assets.asset_names import ASSET_NAMES
-    from film_assets.contract import JOB_ID_TAG, TENANT_TAG
-    from film_assets.dagster_internals import private
-
-    StepMaterializationData = private("StepMaterializationData")
-
-    ids = [f"bulk-{n:06d}" for n in range(count)]
-    engine = create_engine(stack.postgres_url)
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO filmstudio_projects (project_id, tenant, title, source_name, created_at) "
-                "SELECT 'bulk-' || lpad(n::text, 6, '0'), 'bench', 'Bulk ' || n, 'bulk.fountain', "
-                "now() - interval '1 day' + n * interval '1 second' FROM generate_series(0, :last) AS n"
-            ),
-            {"last": count - 1},
-        )
-        connection.execute(text("ANALYZE filmstudio_projects"))
-    engine.dispose()
-    instance.add_dynamic_partitions("projects", ids)
-    for start in range(0, count, 500):
-        entries = []
-        for project in ids[start : start + 500]:
-            run_id = str(uuid.uuid4())
-            instance.add_run(
-                DagsterRun(
-                    job_name="render_film",
-                    run_id=run_id,
-                    status=DagsterRunStatus.SUCCESS,
-                    tags={"dagster/partition": project, JOB_ID_TAG: str(uuid.uuid4()), TENANT_TAG: "bench"},
-                )
-            )
-            for name in ASSET_NAMES[-assets:]:  # final_cut last: the one the UI query reads
-                event = DagsterEvent(
-                    DagsterEventType.ASSET_MATERIALIZATION.value,
-                    job_name="render_film",
-                    event_specific_data=StepMaterializationData(
-                        AssetMaterialization(AssetKey(name), partition=project, metadata={"shots": 12})
-                    ),
-                )
-                entries.append(
-                    EventLogEntry(
-                        error_info=None,
-                        level=10,
-                        user_message="",
-                        run_id=run_id,
-                        timestamp=time.time(),
-                        step_key=name,
-                        job_name="render_film",
-                        dagster_event=event,
-                    )
-                )
-        instance.event_log_storage.store_event_batch(entries)
-        print(f"  registered {min(start + 500, count)}/{count} projects", flush=True)
-
-
 def read_latency(stack: Stack, rendered: str, requests: int, projects: int) -> str:
     def timed(path: str, params: dict | None = None) -> list[float]:
         stack.client.get(path, params=params).raise_for_status()  # warm
@@ -369,11 +300,11 @@ def main() -> None:
                     raise SystemExit("the reference render did not succeed within 300 s")
                 time.sleep(1)
             print(f"(b) registering {args.projects} projects ...", flush=True)
-            register_projects(stack, instance, args.projects, args.assets_per_project)
+            register_projects(stack.postgres_url, instance, args.projects, args.assets_per_project)
             reads = read_latency(stack, rendered["project_id"], args.requests, args.projects)
             print(reads, flush=True)
             tick = sensor_tick(stack, instance)
-            ui = ui_asset_page(stack.ui, quantiles)
+            ui = ui_asset_page(stack.ui, quantiles) + "\n" + ui_asset_page_in_browser(stack.ui, "bulk-")
             print(ui, flush=True)
         finally:
             stack.stop()

@@ -45,3 +45,36 @@ def ui_asset_page(ui_url: str, quantiles, asset: str = "final_cut", repeats: int
         f"UI asset page's partition query for {asset} ({keys:,} partitions, {size / 1e6:.1f} MB of JSON): "
         f"{quantiles(samples[1:])} (first, cold: {samples[0]:.2f} s)"
     )
+
+
+def ui_asset_page_in_browser(ui_url: str, first_key: str, asset: str = "final_cut", repeats: int = 3) -> str:
+    """The asset's partitions page in headless chromium (Debian's, as the UI tests drive it), from
+    navigation until the first partition key is drawn; or why it cannot be measured here."""
+    import shutil
+
+    from tests.support.browser import CHROMIUM_FLAGS, DISMISS_COMMUNITY_DIALOG, VIEWPORT
+
+    executable = shutil.which("chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return "UI asset page in a browser: not measured (playwright is not installed: pip install -e '.[dev]')"
+    if executable is None:
+        return "UI asset page in a browser: not measured (no chromium: apt-get install chromium)"
+    samples = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            for _ in range(repeats):
+                context = browser.new_context(viewport=VIEWPORT)
+                context.add_init_script(DISMISS_COMMUNITY_DIALOG)
+                page = context.new_page()
+                began = time.perf_counter()
+                page.goto(f"{ui_url}/assets/{asset}?view=partitions", timeout=300_000)
+                page.get_by_text(first_key, exact=False).first.wait_for(timeout=300_000)
+                samples.append(time.perf_counter() - began)
+                context.close()
+        finally:
+            browser.close()
+    shown = ", ".join(f"{sample:.1f} s" for sample in samples)
+    return f"UI asset page for {asset} in chromium, until the first partition key is drawn: {shown}"

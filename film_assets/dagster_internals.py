@@ -122,6 +122,15 @@ PRIVATE_APIS: dict[str, PrivateApi] = {
         "the payload of an ASSET_MATERIALIZATION event; report_runless_asset_event would not tie it "
         "to a run the API lists",
     ),
+    "RunsTable": PrivateApi(
+        "dagster._core.storage.runs.schema",
+        "RunsTable",
+        "the run storage's table: 100,000 finished runs are written in bulk, where add_run opens a "
+        "connection per run (40 minutes of setup for the scale benchmark)",
+    ),
+    "RunTagsTable": PrivateApi(
+        "dagster._core.storage.runs.schema", "RunTagsTable", "the runs' tags, written in bulk with them"
+    ),
     "wipe_daemon_heartbeats": PrivateApi(
         "dagster._core.instance",
         "DagsterInstance.wipe_daemon_heartbeats",
