@@ -120,8 +120,11 @@ def _poison_api(client: httpx.Client, ledger: Ledger, project: str, rng: random.
     ledger.poison_api.append((kind, answer.status_code, answer.text[:120]))
 
 
-def send_requests(stack: Stack, projects: list[str], keys: dict[str, str], count: int, ledger: Ledger, seed: int):
-    """count requests in bursts of 5 to 40, half through the API, half onto SQS."""
+def send_requests(
+    stack: Stack, projects: list[str], keys: dict[str, str], count: int, ledger: Ledger, seed: int, over_s: float
+):
+    """count requests in bursts of 5 to 40, half through the API, half onto SQS, the bursts spread
+    over about over_s seconds (so the chaos lands while requests are still coming)."""
     rng = random.Random(seed)
     queue = stack_settings().queue()
     sent = 0
@@ -149,7 +152,7 @@ def send_requests(stack: Stack, projects: list[str], keys: dict[str, str], count
                     queue.send(request.to_body())
                     ledger.duplicated += 1
             sent += 1
-        time.sleep(rng.uniform(0.5, 4.0))
+        time.sleep(rng.uniform(0.5, 1.5) * over_s * burst / count)
 
 
 def stack_settings():
@@ -318,7 +321,7 @@ def soak(args, say=print) -> dict:
         began = time.monotonic()
         chaos_thread.start()
         say(f"sending {args.requests} requests in bursts ...")
-        send_requests(stack, projects, keys, args.requests, ledger, args.seed)
+        send_requests(stack, projects, keys, args.requests, ledger, args.seed, args.expected_s)
         say(f"all sent after {time.monotonic() - began:.0f} s; waiting for every run ...")
         wait_for_the_end(stack, instance, ledger, args.timeout_s)
         figures = report(stack, instance, ledger, time.monotonic() - began)
@@ -343,7 +346,9 @@ def main() -> None:
     parser.add_argument("--api-kills", type=int, default=1)
     parser.add_argument("--postgres-restarts", type=int, default=1)
     parser.add_argument("--projects", type=int, default=8, help="projects the requests are spread over")
-    parser.add_argument("--expected-s", type=float, default=600, help="how long sending is expected to take")
+    parser.add_argument(
+        "--expected-s", type=float, default=600, help="seconds the requests are spread over, and the chaos with them"
+    )
     parser.add_argument("--timeout-s", type=float, default=3600)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--admin-url", default=ADMIN_URL, help="the Postgres to use when none is restarted")

@@ -115,6 +115,22 @@ PRIVATE_APIS: dict[str, PrivateApi] = {
         "InMemoryJob",
         "execute_run's wrapper for a job built in this process (execute_in_process uses the same)",
     ),
+    # the service launcher's worker health check (film_assets/runs/worker_launcher.py)
+    "WorkerStatus": PrivateApi(
+        "dagster._core.launcher",
+        "WorkerStatus",
+        "what a run launcher's check_run_worker_health answers; run monitoring acts on it, and no "
+        "public module exports it (K8sRunLauncher imports it from here too)",
+    ),
+    "CheckRunHealthResult": PrivateApi(
+        "dagster._core.launcher", "CheckRunHealthResult", "the type check_run_worker_health must return"
+    ),
+    "GrpcServerCodeLocationOrigin": PrivateApi(
+        "dagster._core.remote_origin",
+        "GrpcServerCodeLocationOrigin",
+        "a run's code location served by a gRPC server we did not start (on another host): its "
+        "worker's pid means nothing here",
+    ),
     # bench/service_bench.py writes materializations of many projects without running them
     "StepMaterializationData": PrivateApi(
         "dagster._core.events",

@@ -14,8 +14,12 @@ import socket
 
 import psutil
 from dagster import DagsterEventType, DagsterRun, DefaultRunLauncher
-from dagster._core.launcher import CheckRunHealthResult, WorkerStatus
-from dagster._core.remote_origin import GrpcServerCodeLocationOrigin
+
+from film_assets.dagster_internals import private
+
+CheckRunHealthResult = private("CheckRunHealthResult")
+WorkerStatus = private("WorkerStatus")
+GrpcServerCodeLocationOrigin = private("GrpcServerCodeLocationOrigin")
 
 # a pid's start time and the event's timestamp come from two clocks read at different moments
 CLOCK_SLACK_S = 2.0
