@@ -13,6 +13,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
+from resources.media_store import StorageUnavailable
+
 log = logging.getLogger("api")
 
 
@@ -79,6 +81,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(BotoCoreError)
     @app.exception_handler(ClientError)
+    @app.exception_handler(StorageUnavailable)
     async def aws_down(request: Request, error: Exception):
         log.warning("S3/SQS unavailable during %s %s: %s", request.method, request.url.path, error)
         return _json(503, "the media store or the render queue is unavailable; try again shortly", {"Retry-After": "5"})

@@ -8,9 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
+import boto3
 from boto3.exceptions import S3UploadFailedError
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.handlers import disable_signing
 from dagster_aws.s3 import S3Resource
+from dagster_aws.utils import construct_boto_client_retry_config
 from pydantic import Field, PrivateAttr
 
 from resources.aws_clients import shared_client
@@ -28,14 +32,41 @@ class S3MediaStore(MediaStore):
     scratch_dir: str | None = Field(
         default=None, description="Local folder for temporary files; the system default if unset."
     )
+    timeout_s: float = Field(
+        default=20.0,
+        gt=0,
+        description="Seconds S3 may take to accept a connection or to answer a request before that try is "
+        "given up and retried (boto3's own default is 60).",
+    )
 
     _client = PrivateAttr(default=None)
 
     @property
     def client(self):
         if self._client is None:
-            self._client = shared_client("s3", self.s3.model_dump(), self.s3.get_client)
+            settings = {**self.s3.model_dump(), "timeout_s": self.timeout_s}
+            self._client = shared_client("s3", settings, self._build_client)
         return self._client
+
+    def _build_client(self):
+        """dagster-aws's client (its session, credentials and retry config) with connect and read
+        timeouts: S3Resource.get_client takes none, and a stalled S3 would hold each try for 60 s."""
+        s3 = self.s3
+        timeouts = Config(connect_timeout=self.timeout_s, read_timeout=self.timeout_s)
+        client = boto3.session.Session(profile_name=s3.profile_name).client(
+            "s3",
+            region_name=s3.region_name,
+            use_ssl=s3.use_ssl,
+            verify=s3.verify,
+            endpoint_url=s3.endpoint_url,
+            aws_access_key_id=s3.aws_access_key_id,
+            aws_secret_access_key=s3.aws_secret_access_key,
+            aws_session_token=s3.aws_session_token,
+            config=construct_boto_client_retry_config(s3.max_attempts).merge(timeouts),
+        )
+        if s3.use_unsigned_session:
+            client.meta.events.register("choose-signer.s3.*", disable_signing)
+        return client
 
     def object_key(self, key: str) -> str:
         check_key(key)
@@ -50,6 +81,8 @@ class S3MediaStore(MediaStore):
             return self.client.get_object(Bucket=self.bucket, Key=self.object_key(key))["Body"].read()
         except self.client.exceptions.NoSuchKey as error:
             raise MediaNotFound(f"nothing stored at {key!r} in s3://{self.bucket}") from error
+        except (BotoCoreError, ClientError) as error:
+            raise self._unavailable("read", key, error) from error
 
     def exists(self, key: str) -> bool:
         try:
@@ -88,10 +121,7 @@ class S3MediaStore(MediaStore):
             try:
                 self.client.upload_file(str(path), self.bucket, object_key)
             except (BotoCoreError, ClientError, S3UploadFailedError) as error:
-                raise StorageUnavailable(
-                    f"could not store {key!r} in s3://{self.bucket} after boto3's retries (nothing was stored "
-                    f"under it; run the step again once S3 answers): {error}"
-                ) from error
+                raise self._unavailable("store", key, error) from error
 
     @contextmanager
     def reading(self, key: str) -> Iterator[Path]:
@@ -102,5 +132,14 @@ class S3MediaStore(MediaStore):
             except ClientError as error:
                 if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                     raise MediaNotFound(f"nothing stored at {key!r} in s3://{self.bucket}") from error
-                raise
+                raise self._unavailable("read", key, error) from error
+            except BotoCoreError as error:
+                raise self._unavailable("read", key, error) from error
             yield path
+
+    def _unavailable(self, verb: str, key: str, error: Exception) -> StorageUnavailable:
+        stored = " (nothing was stored under it)" if verb == "store" else ""
+        return StorageUnavailable(
+            f"could not {verb} {key!r} in s3://{self.bucket} after boto3's retries{stored}; "
+            f"run the step again once S3 answers: {error}"
+        )

@@ -23,6 +23,7 @@ from tests.support.api_helpers import (
     received_request,
     render_in_process,
 )
+from tests.support.fault_proxy import Fault, FaultProxy
 
 pytestmark = pytest.mark.service
 
@@ -209,3 +210,25 @@ def test_rerender_of_known_shots_enqueues_a_rerender_message(stack, rendered, st
     whole = studio_a.post(f"/projects/{project_id}/renders")  # no body: the whole project
     assert whole.status_code == 202
     assert received_request(stack, whole.json()["job_id"]).shots is None
+
+
+@pytest.mark.slow  # a second API process of its own (~6 s)
+def test_a_media_store_failing_under_a_read_is_503_with_retry_after(stack, keys, rendered, tmp_path_factory):
+    """S3 answering 500 to every read of the project (a fault-injecting proxy in front of the moto
+    server): the API names the storage and asks the client to retry, never a 500; healed, it answers."""
+    project_id = rendered["request"].project_id
+    proxy = FaultProxy(stack.endpoint)
+    try:
+        with (
+            api_process(stack.env, tmp_path_factory.mktemp("s3-fault-logs"), AWS_ENDPOINT_URL=proxy.url) as url,
+            client(url, keys["studio-a"]) as session,
+        ):
+            proxy.break_with(Fault(status=500, method="GET", path_contains=f"/projects/{project_id}/"))
+            answer = session.get(f"/projects/{project_id}/final-cut")
+            assert answer.status_code == 503 and answer.headers["retry-after"], answer.text
+            assert "media store" in answer.json()["detail"]
+            assert any(status == 500 for _, _, status in proxy.seen)  # the fault was met, not bypassed
+            proxy.heal()
+            assert session.get(f"/projects/{project_id}/final-cut").status_code == 200
+    finally:
+        proxy.close()

@@ -1,5 +1,5 @@
-"""Storage that fails under a render: S3 answering 500/503 (a fault-injecting proxy on loopback in
-front of the moto server) and a full local disk (a small tmpfs). The failing step names the storage
+"""Storage that fails under a render: S3 answering 500/503 or stalling (a fault-injecting proxy on
+loopback in front of the moto server) and a full local disk (a small tmpfs). The failing step names the storage
 error, boto3 retries what it should, no version, cut or output ever points at an object that was
 not fully stored, and once the fault clears a re-run completes."""
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -50,8 +51,8 @@ def proxy(moto_endpoint):
     proxy.close()
 
 
-def _s3_store(proxy: FaultProxy, bucket: str) -> S3MediaStore:
-    return S3MediaStore(bucket=bucket, s3=S3Resource(endpoint_url=proxy.url, **MOTO_CREDENTIALS))
+def _s3_store(proxy: FaultProxy, bucket: str, **settings) -> S3MediaStore:
+    return S3MediaStore(bucket=bucket, s3=S3Resource(endpoint_url=proxy.url, **MOTO_CREDENTIALS), **settings)
 
 
 def _render(store, tmp_path: Path, instance: DagsterInstance, selection=None):
@@ -105,6 +106,35 @@ def test_s3_503s_are_retried_and_a_500_that_stays_names_the_key_and_stores_nothi
     proxy.heal()
     listed = moto_client("s3", moto_endpoint).list_objects_v2(Bucket=bucket).get("Contents", [])
     assert [item["Key"] for item in listed] == ["projects/a/first.txt"]  # no half-written clip
+
+    with store.writing("projects/a/clip.mp4") as path:
+        path.write_bytes(b"\0" * 4096)
+    assert store.exists("projects/a/clip.mp4")
+
+
+@pytest.mark.service
+def test_a_stalled_s3_times_out_each_try_and_a_lasting_stall_names_the_timeout(proxy, moto_endpoint):
+    bucket = new_bucket(moto_endpoint, "faults")
+    store = _s3_store(proxy, bucket, timeout_s=0.5)
+
+    proxy.break_with(Fault(stall_s=15, method="PUT", times=2))  # two tries hang; the third is answered
+    began = time.monotonic()
+    store.put_bytes("projects/a/first.txt", b"kept")
+    assert [status for method, _, status in proxy.seen if method == "PUT"][-1] == 200
+    assert time.monotonic() - began < 10  # the 0.5 s timeout ended each stalled try, not the 15 s hang-up
+    assert store.get_bytes("projects/a/first.txt") == b"kept"
+
+    proxy.break_with(Fault(stall_s=15, method="PUT"))  # S3 hangs on every write until healed
+    with pytest.raises(StorageUnavailable, match=r"could not store 'projects/a/clip.mp4' in s3://") as raised:
+        with store.writing("projects/a/clip.mp4") as path:
+            path.write_bytes(b"\0" * 4096)
+    assert "timeout" in str(raised.value).lower(), raised.value
+    proxy.break_with(Fault(stall_s=15, method="GET"))  # and on reads: named the same way
+    with pytest.raises(StorageUnavailable, match=r"could not read 'projects/a/first.txt'"):
+        store.get_bytes("projects/a/first.txt")
+    proxy.heal()
+    listed = moto_client("s3", moto_endpoint).list_objects_v2(Bucket=bucket).get("Contents", [])
+    assert [item["Key"] for item in listed] == ["projects/a/first.txt"]  # the stalled writes stored nothing
 
     with store.writing("projects/a/clip.mp4") as path:
         path.write_bytes(b"\0" * 4096)

@@ -1,6 +1,6 @@
 """An HTTP proxy on loopback in front of the moto server that breaks S3 on demand: it answers 500 or
-503 in S3's own XML error shape, or stalls before answering, for the requests a rule matches, and
-passes everything else through. boto3 talks to it as its endpoint, over real HTTP.
+503 in S3's own XML error shape, or stalls (holds the request, never forwards it, and hangs up
+without an answer), for the requests a rule matches, and passes everything else through. boto3 talks to it as its endpoint, over real HTTP.
 
 Hand-written (about sixty lines on the standard library) rather than mitmproxy or toxiproxy: the
 tests need only "fail or stall the next N requests of this method", switched from the test itself,
@@ -26,7 +26,7 @@ ERRORS = {
 @dataclass
 class Fault:
     status: int | None = None  # 500 or 503; None: stall instead
-    stall_s: float = 0.0
+    stall_s: float = 0.0  # how long a stall holds the request before hanging up
     method: str | None = None  # only requests of this method (PUT, GET, ...); None: all
     path_contains: str | None = None  # only requests whose path holds this; None: all
     times: int | None = None  # only the next n matching requests; None: until cleared
@@ -81,7 +81,11 @@ class FaultProxy:
                 fault = proxy._take(self.command, self.path)
                 if fault is not None and fault.status is None:
                     time.sleep(fault.stall_s)
-                if fault is not None and fault.status is not None:
+                    with proxy.lock:
+                        proxy.seen.append((self.command, self.path, 0))  # 0: no answer
+                    self.close_connection = True
+                    return
+                if fault is not None:
                     code, message = ERRORS[fault.status]
                     status, headers, payload = (
                         fault.status,
