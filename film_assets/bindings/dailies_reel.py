@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import av
 import numpy as np
 from PIL import Image
 
@@ -28,6 +28,9 @@ from film_assets.bindings.ffmpeg import EncodeError, ffmpeg_exe
 from film_assets.bindings.media_probe import video_timing
 from film_assets.domain.video.encoding import VideoSettings, h264_args
 from film_assets.domain.video.frame_rate import frame_rate
+
+if TYPE_CHECKING:  # imported where used, as in media_probe.py
+    import av
 
 MAX_WIDTH = 1280  # a review reel, not a delivery: 720p is plenty and keeps it quick to make and send
 REEL_CRF = 23  # a review copy: smaller than the delivery's 20, still clean enough to judge a take
@@ -57,6 +60,8 @@ class ClipFormat:
 
 def clip_format(path: Path) -> ClipFormat:
     """A clip's picture size, frame rate and frame count (from its packets, nothing decoded)."""
+    import av
+
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         width, height = stream.codec_context.width, stream.codec_context.height
@@ -122,6 +127,8 @@ def _take_frames(item: TakeItem, settings: VideoSettings) -> Iterator[bytes]:
     width, height = settings.width, settings.height
     with Image.open(item.burn_in) as image:
         burn = _BurnIn(_fitted(image.convert("RGBA"), width, height))
+    import av
+
     with av.open(str(item.clip)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -190,6 +197,8 @@ def _planes(flat: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.n
 
 def _yuv(image: Image.Image) -> np.ndarray:
     """A picture as raw yuv420p, bt709 limited range (how every clip of the project is encoded)."""
+    import av
+
     frame = av.VideoFrame.from_image(image)
     return _flat(frame.reformat(format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG"))
 

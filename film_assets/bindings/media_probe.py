@@ -6,13 +6,17 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import av
 import numpy as np
 
 from film_assets.domain.video.delivery_qc import DeliveredFilm
 
+# PyAV is imported inside the functions: its import (~0.15 s) would otherwise be paid by every
+# process that loads the code location, each run worker included, and few of them decode.
+
 
 def read_delivered(path: Path) -> DeliveredFilm:
+    import av
+
     with av.open(str(path)) as container:
         stream = container.streams.audio[0]
         rate = stream.codec_context.sample_rate
@@ -28,6 +32,8 @@ def read_delivered(path: Path) -> DeliveredFilm:
 
 def video_timing(path: Path) -> tuple[int, float]:
     """(frames, end of the last frame in seconds) of the video stream, from its packets."""
+    import av
+
     with av.open(str(path)) as container:
         video = container.streams.video[0]
         frames, video_end = 0, 0.0
@@ -43,6 +49,8 @@ def audio_stream_sha256(path: Path) -> str:
     start (the edit list's priming skip) and every packet's timing and bytes. Equal hashes, equal
     sound, without decoding a sample."""
     digest = hashlib.sha256()
+    import av
+
     with av.open(str(path)) as container:
         stream = container.streams.audio[0]
         context = stream.codec_context
