@@ -72,7 +72,8 @@ def sign_media_token(secret: str, grant: MediaGrant) -> str:
 def read_media_token(secret: str, token: str, now: float | None = None) -> MediaGrant:
     """The grant a token carries, once its signature and expiry hold; MediaLinkError otherwise."""
     payload, dot, signature = token.partition(".")
-    if not dot or not payload or not signature:
+    # tokens are base64url: anything else is not one of ours (and hmac compares ASCII text only)
+    if not dot or not payload or not signature or not token.isascii():
         raise MediaLinkError(400, "this is not a media link token (expected <payload>.<signature>)")
     if not hmac.compare_digest(signature, _signature(secret, payload)):
         raise MediaLinkError(403, "this media link's signature does not match: it was altered or signed elsewhere")

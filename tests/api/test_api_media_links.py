@@ -117,6 +117,7 @@ def test_altered_expired_or_foreign_tokens_are_refused_with_a_reason(film, linke
         "altered": (f"{linked_api}/media/{payload[:-2]}AA.{signature}", 403, "signature does not match"),
         "another secret": (link(secret="not-the-servers"), 403, "signature does not match"),
         "malformed": (f"{linked_api}/media/not-a-token", 400, "not a media link"),
+        "not base64url": (f"{linked_api}/media/%C2%B6%F2%82.{signature}", 400, "not a media link"),
         "expired": (link(expires=time.time() - 1), 410, "expired"),
         "another tenant": (link(tenant="studio-b"), 404, f"no project {project!r} of this link's tenant"),
         "another project's file": (link(media="projects/other/final_cut/final_cut.mp4"), 403, "not media of"),
