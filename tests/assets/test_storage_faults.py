@@ -51,8 +51,9 @@ def proxy(moto_endpoint):
     proxy.close()
 
 
-def _s3_store(proxy: FaultProxy, bucket: str, **settings) -> S3MediaStore:
-    return S3MediaStore(bucket=bucket, s3=S3Resource(endpoint_url=proxy.url, **MOTO_CREDENTIALS), **settings)
+def _s3_store(proxy: FaultProxy, bucket: str, max_attempts: int = 5, **settings) -> S3MediaStore:
+    s3 = S3Resource(endpoint_url=proxy.url, max_attempts=max_attempts, **MOTO_CREDENTIALS)
+    return S3MediaStore(bucket=bucket, s3=s3, **settings)
 
 
 def _render(store, tmp_path: Path, instance: DagsterInstance, selection=None):
@@ -115,7 +116,7 @@ def test_s3_503s_are_retried_and_a_500_that_stays_names_the_key_and_stores_nothi
 @pytest.mark.service
 def test_a_stalled_s3_times_out_each_try_and_a_lasting_stall_names_the_timeout(proxy, moto_endpoint):
     bucket = new_bucket(moto_endpoint, "faults")
-    store = _s3_store(proxy, bucket, timeout_s=0.5)
+    store = _s3_store(proxy, bucket, max_attempts=3, timeout_s=0.5)  # fewer tries: each waits its timeout
 
     proxy.break_with(Fault(stall_s=15, method="PUT", times=2))  # two tries hang; the third is answered
     began = time.monotonic()
@@ -145,7 +146,7 @@ def test_a_stalled_s3_times_out_each_try_and_a_lasting_stall_names_the_timeout(p
 @pytest.mark.slow
 def test_a_render_whose_s3_fails_during_shot_clips_names_it_and_completes_once_healed(proxy, moto_endpoint, tmp_path):
     bucket = new_bucket(moto_endpoint, "faults")
-    store = _s3_store(proxy, bucket)
+    store = _s3_store(proxy, bucket, max_attempts=2)  # retries are the 503 test's: here, the healing
     submit_screenplay(store, "storm", FILM, "storm.fountain", SMALL)
     (tmp_path / "dagster_home").mkdir()
     with DagsterInstance.local_temp(str(tmp_path / "dagster_home")) as instance:
